@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { AgentSchedClient } from '../../client/client.js';
+import { loadConfig } from '../../config/load.js';
+import { startGateway } from '../../gateway/server.js';
+import { intArg } from './send.js';
+
+interface GatewayFlags {
+  port: number;
+  host: string;
+  timeoutMs: number;
+  config?: string;
+  quiet?: boolean;
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** `agentsched gateway`: the OpenAI-compatible front door. */
+export function register(program: Command): void {
+  program
+    .command('gateway')
+    .description('Serve an OpenAI-compatible API (POST /v1/chat/completions, GET /v1/models) that sends requests through Kafka and the scheduler')
+    .option('--port <port>', 'port to listen on (0 = any free port)', intArg(0, 65_535), 8080)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--timeout-ms <ms>', 'per-request timeout when x-agentsched-timeout-ms is absent', intArg(1, 86_400_000), 300_000)
+    .option('--config <file>', 'configuration file (default: $AGENTSCHED_CONFIG or agentsched.yaml)')
+    .option('--quiet', 'no access log on stderr')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Point any openai SDK at the printed base URL (first line of stdout). `model`: a configured model id pins',
+        'that model; any other name lets the scheduler route. Headers: x-agentsched-priority (high|medium|low, or',
+        'a `priority` body field), x-agentsched-task-type, x-agentsched-session-id (or the body `user`),',
+        'x-agentsched-timeout-ms. `stream: true` is answered as SSE with the whole completion in one chunk.',
+        'Uses KAFKA_BROKERS (or kafka.bootstrap_servers) and the topics of the configuration. Runs until SIGINT/SIGTERM.',
+      ].join('\n'),
+    )
+    .action(async (flags: GatewayFlags) => {
+      const config = loadConfig(flags.config);
+      const client = await AgentSchedClient.connect({ config, clientId: `${config.kafka.client_id}-gateway` });
+      try {
+        const gateway = await startGateway({
+          client,
+          config,
+          port: flags.port,
+          host: flags.host,
+          defaultTimeoutMs: flags.timeoutMs,
+          ...(flags.quiet ? {} : { log: (entry) => process.stderr.write(`${JSON.stringify({ source: 'gateway', ...entry })}\n`) }),
+        });
+        process.stdout.write(`${gateway.url}/v1\n`);
+        process.stderr.write(`agentsched gateway: ${config.models.length} models, replies on ${client.replyTopic}\n`);
+        await untilSignal();
+        await gateway.close();
+      } finally {
+        await client.close();
+      }
+    });
+}

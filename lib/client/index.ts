@@ -1,0 +1,12 @@
+export * from './client.js';
+export * from './errors.js';
+export * from './transport.js';
+export * from './kafka-transport.js';
+export * from './memory-transport.js';
+export { buildRequest, requestRecord, parseReply, CORRELATION_HEADER } from './build.js';
+export type { ClientRequestInput, BuildOptions, ParsedReply } from './build.js';
+export { PendingReplies, realTimers } from './pending.js';
+export type { Timers, ReplyOutcome, PendingCounts } from './pending.js';
+export { PublishBatcher } from './batcher.js';
+export type { PublishBatcherOptions } from './batcher.js';
+export { defaultReplyTopic, checkReplyTopic } from './reply-topic.js';

@@ -1,0 +1,164 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { toError } from '../errors/index.js';
+import { partitionCounts } from '../kafka/admin.js';
+import type { DeliveryListener, DeliveryOutcome, EventSource, SourceRecord, Subscription, SubscriptionHandle } from './source.js';
+
+export interface KafkaEventSourceOptions {
+  /** Group session timeout (default 10 s: a dead local runner is noticed quickly). */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  rebalanceTimeoutMs?: number;
+  /**
+   * Longest a fetch waits on the broker for new records (default 200 ms). It also bounds how
+   * late a paused partition (retry backoff, batching window) is picked up again.
+   */
+  fetchMaxWaitMs?: number;
+  /** Pause before re-delivering a partition whose listener threw (a failed commit). Default 1 s. */
+  listenerErrorBackoffMs?: number;
+  onError?: (error: Error) => void;
+}
+
+/**
+ * {@link EventSource} on a kafkajs consumer group per subscription.
+ *
+ * kafkajs fetches every partition of a broker together and waits for all of them before the
+ * next fetch, so a slow or failing partition would hold up the others. Instead, `eachBatch`
+ * only hands the records over: it pauses the partition and returns, the delivery runs on its
+ * own, and the partition is resumed when it settles (after `redeliverAfterMs` for a retry or
+ * an open batching window). Nothing is resolved inside `eachBatch` and auto-commit is off, so
+ * kafkajs fetches again from its last position; a commit also seeks there. kafkajs keeps
+ * heartbeating from its fetch loop while partitions are paused, so long invocations do not
+ * cost the group membership.
+ */
+export class KafkaEventSource implements EventSource {
+  readonly bootstrapServers: string;
+
+  constructor(
+    private readonly kafka: Kafka,
+    brokers: string[],
+    private readonly opts: KafkaEventSourceOptions = {},
+  ) {
+    this.bootstrapServers = brokers.join(',');
+  }
+
+  async subscribe(sub: Subscription, listener: DeliveryListener): Promise<SubscriptionHandle> {
+    // Fails early, by name, for a missing topic (consumers never create topics).
+    await partitionCounts(this.kafka, sub.topics);
+    const consumer = this.kafka.consumer({
+      groupId: sub.groupId,
+      sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: this.opts.heartbeatIntervalMs ?? 1_000,
+      rebalanceTimeout: this.opts.rebalanceTimeoutMs ?? 15_000,
+      maxWaitTimeInMs: this.opts.fetchMaxWaitMs ?? 200,
+      allowAutoTopicCreation: false,
+    });
+    const subscription = new KafkaSubscription(consumer, listener, this.opts);
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [...sub.topics], fromBeginning: sub.fromBeginning });
+      await subscription.run();
+    } catch (err: unknown) {
+      await consumer.disconnect();
+      throw err;
+    }
+    return subscription;
+  }
+}
+
+class KafkaSubscription implements SubscriptionHandle {
+  private active = true;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped: Promise<void> | undefined;
+  private readonly onError: (error: Error) => void;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly listener: DeliveryListener,
+    private readonly opts: KafkaEventSourceOptions,
+  ) {
+    this.onError = opts.onError ?? ((e) => process.stderr.write(`[kafka-source] ${e.message}\n`));
+    consumer.on(consumer.events.CRASH, (event) => this.onError(toError(event.payload.error)));
+  }
+
+  run(): Promise<void> {
+    return this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.accept(payload),
+    });
+  }
+
+  stop(): Promise<void> {
+    return (this.stopped ??= (async () => {
+      this.active = false;
+      for (const t of this.timers) clearTimeout(t);
+      this.timers.clear();
+      // Before consumer.stop(): kafkajs drops commits once the consumer is no longer running.
+      await Promise.all(this.inFlight.values());
+      await this.consumer.stop();
+      await this.consumer.disconnect();
+    })());
+  }
+
+  private accept(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const key = `${batch.topic}-${batch.partition}`;
+    // Paused even when stopping: an unpaused, unresolved partition would be re-fetched at once.
+    payload.pause();
+    if (!this.active) return Promise.resolve();
+    // A partition re-assigned while its delivery still runs stays paused until that settles.
+    if (this.inFlight.has(key)) return Promise.resolve();
+    if (batch.messages.length === 0) {
+      this.consumer.resume([{ topic: batch.topic, partitions: [batch.partition] }]);
+      return Promise.resolve();
+    }
+    const records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
+    const work = this.deliver(batch.topic, batch.partition, records).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, work);
+    return Promise.resolve();
+  }
+
+  private async deliver(topic: string, partition: number, records: SourceRecord[]): Promise<void> {
+    let committed: string | undefined;
+    let outcome: DeliveryOutcome | void;
+    try {
+      outcome = await this.listener({
+        topic,
+        partition,
+        records,
+        isActive: () => this.active,
+        commit: async (next) => {
+          await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+          committed = next;
+        },
+      });
+    } catch (err: unknown) {
+      this.onError(toError(err));
+      outcome = { redeliverAfterMs: this.opts.listenerErrorBackoffMs ?? 1_000 };
+    }
+    // The next fetch starts after what was committed (autoCommit off: seek only moves the position).
+    if (committed !== undefined) this.consumer.seek({ topic, partition, offset: committed });
+    if (!this.active) return;
+    const resume = (): void => this.consumer.resume([{ topic, partitions: [partition] }]);
+    const delay = outcome?.redeliverAfterMs ?? 0;
+    if (delay <= 0) return resume();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.active) resume();
+    }, delay);
+    this.timers.add(timer);
+  }
+}
+
+function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    timestamp: Number(m.timestamp),
+    key: m.key ?? null,
+    value: m.value,
+    headers: { ...m.headers },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './recorder.js';
+export { createEmfMetrics, METRICS_NAMESPACE } from './emf.js';

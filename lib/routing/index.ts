@@ -1,0 +1,14 @@
+export { createRouter } from './router.js';
+export type { RouterConfig, RouterOptions } from './router.js';
+export type { Router, RoutingRequest, Random, Ordering } from './types.js';
+export { eligibleModels, isCoolingDown, splitCooling } from './eligible.js';
+export type { Eligibility, IneligibleReason } from './eligible.js';
+export { loadOf } from './load.js';
+export { createRoundRobin } from './round-robin.js';
+export { createWeighted } from './weighted.js';
+export { createLeastLoaded, leastLoadedOrder } from './least-loaded.js';
+export { createLatency } from './latency.js';
+export { createCost } from './cost.js';
+export { createAffinity } from './affinity.js';
+export { HashRing, VIRTUAL_NODES } from './hash-ring.js';
+export { hash32 } from './hash.js';

@@ -1,0 +1,67 @@
+import type { CapacityStore } from '../capacity/types.js';
+import type { Config, ModelConfig } from '../config/schema.js';
+import type { AgentRequest } from '../contracts/request.js';
+import type { Usage } from '../contracts/result.js';
+import type { RecordPublisher } from '../kafka/publisher.js';
+import type { MetricsRecorder } from '../metrics/recorder.js';
+import type { Router } from '../routing/router.js';
+import type { RequestLedger } from './ledger.js';
+
+/** What one model call returns. */
+export interface LlmAnswer {
+  content: string;
+  usage: Usage;
+  latencyMs: number;
+}
+
+/** The LLM port: one call to one model; throws `LlmCallError` (lib/llm) on failure. */
+export interface LlmInvoker {
+  call(model: ModelConfig, request: AgentRequest, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<LlmAnswer>;
+  /** Closes pooled connections (local runs and tests; a Lambda container never closes). */
+  close?(): Promise<void>;
+}
+
+/** Structured logging; Powertools' Logger fits. Never pass prompt text or keys in `extra`. */
+export interface SchedulerLogger {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export const silentLogger: SchedulerLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Everything the scheduler core needs, created once per container and shared by invocations. */
+export interface SchedulerDeps {
+  config: Config;
+  store: CapacityStore;
+  ledger: RequestLedger;
+  publisher: RecordPublisher;
+  llm: LlmInvoker;
+  router: Router;
+  metrics: MetricsRecorder;
+  logger: SchedulerLogger;
+  clock: Clock;
+  random: () => number;
+  /** Identifies this container in ledger claims. */
+  ownerId: string;
+  /** Releases connections (local runs and tests; a Lambda container is simply frozen). */
+  close?(): Promise<void>;
+}
+
+/** Per-invocation facts. */
+export interface InvocationContext {
+  /** Milliseconds before the platform stops this invocation. */
+  remainingMs(): number;
+  requestId?: string;
+}

@@ -1,0 +1,442 @@
+import { randomUUID } from 'node:crypto';
+import type { Lease, ModelSnapshot } from '../capacity/types.js';
+import { isCoolingDown, eligibleModels } from '../routing/eligible.js';
+import { backoffMs } from '../llm/backoff.js';
+import { classifyError } from '../llm/errors.js';
+import type { LlmCallError } from '../llm/errors.js';
+import { completedResult, failedResult } from '../contracts/results.js';
+import type { AgentResult, ErrorCode } from '../contracts/result.js';
+import { toError } from '../errors/index.js';
+import type { InvocationContext, SchedulerDeps } from './deps.js';
+import { compareJobs } from './job.js';
+import type { Job } from './job.js';
+import type { ClaimOutcome } from './ledger.js';
+import type { Outbox } from './outbox.js';
+
+/** Shortest model call worth starting; with less time left the request is deferred instead. */
+const MIN_CALL_MS = 1_000;
+/** A claim outlives its call by this much, so a slow release never lets a duplicate in early. */
+const CLAIM_MARGIN_MS = 15_000;
+/** How often a duplicate held by another invocation is looked at again. */
+const WATCH_INTERVAL_MS = 500;
+const POLL_MIN_MS = 20;
+const POLL_MAX_MS = 250;
+/** Completion tokens assumed for the TPM estimate when the request sets no `max_tokens`. */
+const DEFAULT_COMPLETION_ESTIMATE = 256;
+
+export interface BatchSummary {
+  records: number;
+  completed: number;
+  failed: number;
+  deadLettered: number;
+  duplicates: number;
+  deferred: number;
+}
+
+export function emptySummary(records: number): BatchSummary {
+  return { records, completed: 0, failed: 0, deadLettered: 0, duplicates: 0, deferred: 0 };
+}
+
+const FAILURE_CODE: Record<LlmCallError['kind'], ErrorCode> = {
+  rate_limited: 'rate_limited',
+  server_error: 'model_error',
+  timeout: 'timeout',
+  connection: 'model_error',
+  rejected: 'model_rejected',
+};
+
+/**
+ * Runs the admitted part of one batch: every job leases a slot (priority order, then deadline),
+ * calls its model concurrently with the others, and is answered exactly once — or re-published
+ * when the invocation's time runs out. One instance per invocation.
+ */
+export class BatchDispatcher {
+  private waiting: Job[] = [];
+  private watching: Job[] = [];
+  private readonly active = new Set<Promise<void>>();
+  private readonly claimed = new Set<Job>();
+  private snapshots = new Map<string, ModelSnapshot>();
+  private fatal: Error | undefined;
+  private wakeUp: (() => void) | undefined;
+  private pollMs = POLL_MIN_MS;
+  private readonly abort = new AbortController();
+  private readonly started: number;
+
+  constructor(
+    private readonly deps: SchedulerDeps,
+    private readonly outbox: Outbox,
+    private readonly invocation: InvocationContext,
+    private readonly summary: BatchSummary,
+  ) {
+    this.started = deps.clock.now();
+  }
+
+  async run(jobs: Job[]): Promise<void> {
+    this.waiting = [...jobs].sort(compareJobs);
+    await this.screenDuplicates();
+    if (this.waiting.length === 0) return;
+    await this.refreshSnapshots();
+    try {
+      await this.loop();
+    } catch (err) {
+      await this.shutdown();
+      throw err;
+    }
+  }
+
+  private get margin(): number {
+    return this.deps.config.scheduler.republish_margin_ms;
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      this.throwIfFatal();
+      if (this.waiting.length === 0 && this.watching.length === 0 && this.active.size === 0) return;
+      const now = this.deps.clock.now();
+      if (this.invocation.remainingMs() - this.margin < MIN_CALL_MS) {
+        await this.deferAll();
+        if (this.active.size === 0) return;
+        await this.sleep(POLL_MAX_MS);
+        continue;
+      }
+      await this.expireDeadlines(now);
+      await this.checkWatching(now);
+      const admitted = await this.admit(now);
+      if (this.waiting.length === 0 && this.watching.length === 0 && this.active.size === 0) return;
+      this.pollMs = admitted ? POLL_MIN_MS : Math.min(POLL_MAX_MS, this.pollMs * 1.5);
+      await this.sleep(this.pollMs * (0.5 + this.deps.random()));
+      // Other invocations release slots too: look at the table again before the next round.
+      if (this.waiting.length > 0) await this.refreshSnapshots();
+    }
+  }
+
+  /** Waits `ms`, or less when an active call finishes (its slot goes to the next job at once). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  private throwIfFatal(): void {
+    if (this.fatal !== undefined) throw this.fatal;
+  }
+
+  private async refreshSnapshots(): Promise<void> {
+    const list = await this.deps.store.listModels();
+    this.snapshots = new Map(list.map((s) => [s.spec.id, s]));
+  }
+
+  /** Drops requests already answered (a redelivery) before they wait for a slot. */
+  private async screenDuplicates(): Promise<void> {
+    const outcomes = await Promise.all(this.waiting.map((job) => this.deps.ledger.peek(job.key)));
+    const keep: Job[] = [];
+    for (const [i, job] of this.waiting.entries()) {
+      const o = outcomes[i]!;
+      if (o.kind === 'done') await this.handleDone(job, o);
+      else if (o.kind === 'busy') this.watch(job, o.until);
+      else keep.push(job);
+    }
+    this.waiting = keep;
+  }
+
+  private watch(job: Job, until: number): void {
+    job.nextWatch = Math.min(until, this.deps.clock.now() + WATCH_INTERVAL_MS);
+    this.watching.push(job);
+  }
+
+  /** Duplicates held by another invocation: look again every WATCH_INTERVAL_MS until answered or free. */
+  private async checkWatching(now: number): Promise<void> {
+    for (const job of [...this.watching]) {
+      if ((job.nextWatch ?? 0) > now) continue;
+      const o = await this.deps.ledger.peek(job.key);
+      if (o.kind === 'busy') {
+        job.nextWatch = now + WATCH_INTERVAL_MS;
+        continue;
+      }
+      this.watching = this.watching.filter((j) => j !== job);
+      if (o.kind === 'done') await this.handleDone(job, o);
+      else this.enqueue(job);
+    }
+  }
+
+  private enqueue(job: Job): void {
+    this.waiting.push(job);
+    this.waiting.sort(compareJobs);
+  }
+
+  private async handleDone(job: Job, outcome: Extract<ClaimOutcome, { kind: 'done' }>): Promise<void> {
+    this.summary.duplicates += 1;
+    this.deps.metrics.add('duplicates', { model: outcome.result?.model_id ?? 'none', priority: job.request.priority });
+    if (outcome.published) return;
+    // Answered but the publish may not have happened (crash in between): publish the stored result.
+    if (outcome.result) await this.outbox.publishResult(outcome.result, job.request.reply_topic, job.record.key);
+    else this.deps.logger.warn('stored result unavailable; not re-published', { correlationId: job.key.correlationId });
+    await this.deps.ledger.markPublished(job.key);
+  }
+
+  private async expireDeadlines(now: number): Promise<void> {
+    const expired = this.waiting.filter((j) => j.deadline <= now);
+    if (expired.length === 0) return;
+    this.waiting = this.waiting.filter((j) => j.deadline > now);
+    for (const job of expired) {
+      await this.finish(job, this.failure(job, 'deadline_exceeded', 'the request passed its deadline before a model slot was free'));
+    }
+  }
+
+  private failure(job: Job, code: ErrorCode, message: string, extra: { modelId?: string; retryable?: boolean } = {}): AgentResult {
+    return failedResult(job.request, {
+      code,
+      message,
+      modelId: extra.modelId ?? null,
+      retryable: extra.retryable ?? false,
+      queuedMs: Math.max(0, this.deps.clock.now() - job.firstSeen),
+      attempts: job.attempts,
+    });
+  }
+
+  /** One admission round over the waiting jobs, in priority order. Returns true if any was admitted. */
+  private async admit(now: number): Promise<boolean> {
+    let admitted = false;
+    // Model id → best (lowest) priority rank refused this round: lower priorities skip it.
+    const refused = new Map<string, number>();
+    for (const job of [...this.waiting]) {
+      if (job.notBefore > now) continue;
+      const { eligible, reason } = eligibleModels(job.request, [...this.snapshots.values()], now);
+      if (reason) {
+        this.remove(job);
+        const message = reason === 'unknown_model' ? `model ${job.request.model_id ?? ''} is not configured` : `no configured model supports ${job.request.task_type}`;
+        await this.finish(job, this.failure(job, 'no_capable_model', message), { deadLetter: true });
+        continue;
+      }
+      const ordered = this.deps.router.order(job.request, eligible, now);
+      const candidates = [...ordered.filter((m) => !job.failedModels.has(m.spec.id)), ...ordered.filter((m) => job.failedModels.has(m.spec.id))];
+      for (const model of candidates) {
+        const id = model.spec.id;
+        if (isCoolingDown(model, now)) continue;
+        const refusedRank = refused.get(id);
+        if (refusedRank !== undefined && job.rank >= refusedRank) continue;
+        if (model.state.inFlight >= model.spec.capacity) {
+          refused.set(id, Math.min(refusedRank ?? job.rank, job.rank));
+          continue;
+        }
+        const outcome = await this.deps.store.acquire({
+          modelId: id,
+          priority: job.request.priority,
+          leaseId: randomUUID(),
+          estimatedTokens: estimateTokens(job),
+        });
+        if (outcome.granted) {
+          model.state.inFlight += 1;
+          this.remove(job);
+          this.start(job, model, outcome.lease);
+          admitted = true;
+          break;
+        }
+        refused.set(id, Math.min(refusedRank ?? job.rank, job.rank));
+        if (outcome.reason === 'cooldown' || outcome.reason === 'rate_limited') {
+          model.state.cooldownUntil = Math.max(model.state.cooldownUntil, now + (outcome.retryAfterMs ?? POLL_MAX_MS));
+        }
+      }
+    }
+    return admitted;
+  }
+
+  private remove(job: Job): void {
+    this.waiting = this.waiting.filter((j) => j !== job);
+  }
+
+  private start(job: Job, model: ModelSnapshot, lease: Lease): void {
+    const now = this.deps.clock.now();
+    const dims = { model: model.spec.id, priority: job.request.priority };
+    this.deps.metrics.add('admitted', dims);
+    this.deps.metrics.add('queue_wait_ms', dims, Math.max(0, now - job.firstSeen));
+    this.deps.metrics.add('admission_wait_ms', dims, now - this.started);
+    const p: Promise<void> = this.execute(job, model, lease)
+      .catch((err: unknown) => {
+        this.fatal ??= toError(err);
+      })
+      .finally(() => {
+        this.active.delete(p);
+        this.wake();
+      });
+    this.active.add(p);
+  }
+
+  private callTimeout(job: Job, model: ModelSnapshot): number {
+    const configured = model.spec.timeout_ms ?? this.deps.config.connection_pool.timeout * 1000;
+    const left = this.invocation.remainingMs() - this.margin;
+    return Math.max(MIN_CALL_MS, Math.min(configured, left, job.deadline - this.deps.clock.now()));
+  }
+
+  /** Claim, call, release, answer (or requeue for another model). Throws only on infrastructure failure. */
+  private async execute(job: Job, model: ModelSnapshot, lease: Lease): Promise<void> {
+    const timeoutMs = this.callTimeout(job, model);
+    const claim = await this.deps.ledger.claim(job.key, this.deps.ownerId, timeoutMs + CLAIM_MARGIN_MS);
+    if (claim.kind !== 'claimed') {
+      await this.release(model, lease);
+      if (claim.kind === 'done') await this.handleDone(job, claim);
+      else this.watch(job, claim.until);
+      return;
+    }
+    this.claimed.add(job);
+    job.attempts += 1;
+    const started = this.deps.clock.now();
+    const extender = this.keepLeaseAlive(lease);
+    let answer;
+    try {
+      answer = await this.deps.llm.call(model.spec, job.request, { timeoutMs, signal: this.abort.signal });
+    } catch (err) {
+      clearInterval(extender);
+      await this.onCallFailure(job, model, lease, classifyError(err), this.deps.clock.now() - started);
+      return;
+    }
+    clearInterval(extender);
+    await this.release(model, lease, {
+      ok: true,
+      latencyMs: answer.latencyMs,
+      promptTokens: answer.usage.prompt_tokens,
+      completionTokens: answer.usage.completion_tokens,
+    });
+    const dims = { model: model.spec.id, priority: job.request.priority };
+    this.deps.metrics.add('llm_latency_ms', dims, answer.latencyMs);
+    this.deps.metrics.add('tokens_in', dims, answer.usage.prompt_tokens);
+    this.deps.metrics.add('tokens_out', dims, answer.usage.completion_tokens);
+    const result = completedResult(job.request, {
+      modelId: model.spec.id,
+      content: answer.content,
+      usage: answer.usage,
+      queuedMs: Math.max(0, started - job.firstSeen),
+      llmMs: answer.latencyMs,
+      attempts: job.attempts,
+    });
+    await this.finish(job, result);
+  }
+
+  private async onCallFailure(job: Job, model: ModelSnapshot, lease: Lease, error: LlmCallError, latencyMs: number): Promise<void> {
+    const failure = error.kind === 'rejected' ? undefined : error.kind;
+    await this.release(model, lease, {
+      ok: false,
+      latencyMs,
+      promptTokens: 0,
+      completionTokens: 0,
+      ...(failure ? { failure } : {}),
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    });
+    if (this.abort.signal.aborted) return;
+    const now = this.deps.clock.now();
+    if (error.kind === 'rate_limited') {
+      model.state.cooldownUntil = Math.max(model.state.cooldownUntil, now + (error.retryAfterMs ?? this.deps.config.capacity.cooldown.base_ms));
+    }
+    const code = FAILURE_CODE[error.kind];
+    this.deps.logger.warn('model call failed', { modelId: model.spec.id, kind: error.kind, status: error.status, attempt: job.attempts, correlationId: job.key.correlationId });
+    if (!error.retryable || job.attempts >= this.deps.config.scheduler.max_attempts) {
+      await this.finish(job, this.failure(job, code, error.message, { modelId: model.spec.id, retryable: error.retryable }), { deadLetter: true });
+      return;
+    }
+    job.lastError = { code: code === 'rate_limited' || code === 'timeout' ? code : 'model_error', message: error.message, modelId: model.spec.id };
+    job.failedModels.add(model.spec.id);
+    const { backoff_base_ms, backoff_max_ms } = this.deps.config.scheduler;
+    job.notBefore = now + backoffMs(job.attempts - 1, { baseMs: backoff_base_ms, maxMs: backoff_max_ms }, this.deps.random);
+    this.deps.metrics.add('retried', { model: model.spec.id, priority: job.request.priority });
+    this.enqueue(job);
+  }
+
+  /** Long calls push their lease's expiry out, so the reaper never reclaims a live slot. */
+  private keepLeaseAlive(lease: Lease): NodeJS.Timeout {
+    const ttl = this.deps.config.capacity.lease_ttl_ms;
+    const timer = setInterval(() => {
+      this.deps.store.extend(lease, ttl).catch((err: unknown) => {
+        this.deps.logger.warn('lease extension failed', { modelId: lease.modelId, error: (err as Error).message });
+      });
+    }, Math.max(500, ttl / 2));
+    timer.unref();
+    return timer;
+  }
+
+  private async release(model: ModelSnapshot, lease: Lease, report?: Parameters<SchedulerDeps['store']['release']>[1]): Promise<void> {
+    await this.deps.store.release(lease, report);
+    model.state.inFlight = Math.max(0, model.state.inFlight - 1);
+    this.wake();
+  }
+
+  /**
+   * Answers a job exactly once: claim (if not yet ours), store the result, publish it, dead-letter
+   * when asked, mark it published. Another invocation that answered first wins; we then stay silent.
+   */
+  private async finish(job: Job, result: AgentResult, opts: { deadLetter?: boolean } = {}): Promise<void> {
+    if (!this.claimed.has(job)) {
+      const claim = await this.deps.ledger.claim(job.key, this.deps.ownerId, CLAIM_MARGIN_MS);
+      if (claim.kind === 'done') return this.handleDone(job, claim);
+      if (claim.kind === 'busy') return this.watch(job, claim.until);
+      this.claimed.add(job);
+    }
+    const won = await this.deps.ledger.complete(job.key, result);
+    this.claimed.delete(job);
+    if (!won) {
+      this.summary.duplicates += 1;
+      return;
+    }
+    await this.outbox.publishResult(result, job.request.reply_topic, job.record.key);
+    const dims = { model: result.model_id ?? 'none', priority: job.request.priority };
+    if (result.status === 'completed') {
+      this.summary.completed += 1;
+      this.deps.metrics.add('completed', dims);
+    } else {
+      this.summary.failed += 1;
+      this.deps.metrics.add('failed', dims);
+      if (opts.deadLetter && result.error) {
+        await this.outbox.deadLetter(job.record, result.error, job.request, job.attempts);
+        this.summary.deadLettered += 1;
+      }
+    }
+    await this.deps.ledger.markPublished(job.key);
+  }
+
+  /** The invocation is about to end: put every waiting request back on its topic. */
+  private async deferAll(): Promise<void> {
+    const jobs = [...this.waiting, ...this.watching];
+    this.waiting = [];
+    this.watching = [];
+    if (jobs.length === 0) return;
+    const limit = this.deps.config.scheduler.max_republish;
+    const exhausted = jobs.filter((j) => j.republished >= limit);
+    const again = jobs.filter((j) => j.republished < limit);
+    await this.outbox.republish(again);
+    this.summary.deferred += again.length;
+    for (const job of again) if (this.claimed.delete(job)) await this.deps.ledger.abandon(job.key, this.deps.ownerId);
+    for (const job of exhausted) {
+      const last = job.lastError;
+      await this.finish(
+        job,
+        this.failure(job, last?.code ?? 'capacity_unavailable', last?.message ?? `no model slot became free after ${limit} re-publications`, {
+          ...(last ? { modelId: last.modelId } : {}),
+          retryable: true,
+        }),
+        { deadLetter: true },
+      );
+    }
+  }
+
+  /** Infrastructure failure: stop calls, free every slot and claim, let the batch be retried. */
+  private async shutdown(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled([...this.active]);
+    await Promise.allSettled([...this.claimed].map((job) => this.deps.ledger.abandon(job.key, this.deps.ownerId)));
+  }
+}
+
+function estimateTokens(job: Job): number {
+  const prompt = job.request.token_count > 0 ? job.request.token_count : Math.ceil(job.request.content.length / 4);
+  return prompt + (job.request.max_tokens ?? DEFAULT_COMPLETION_ESTIMATE);
+}

@@ -1,0 +1,184 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { AgentResultSchema } from '../contracts/result.js';
+import type { AgentResult } from '../contracts/result.js';
+import { InfrastructureError } from '../errors/index.js';
+import { ledgerItemKey } from './ledger.js';
+import type { ClaimOutcome, RequestKey, RequestLedger } from './ledger.js';
+
+/** Items expire (DynamoDB TTL) a week after their last write; conditions never rely on TTL. */
+const RETENTION_S = 7 * 24 * 3600;
+/** Results are stored gzipped; beyond this they are not stored (the item limit is 400 KB). */
+const MAX_STORED_RESULT_BYTES = 350_000;
+
+function encodeResult(result: AgentResult): Uint8Array | undefined {
+  const gz = gzipSync(Buffer.from(JSON.stringify(result)));
+  return gz.byteLength <= MAX_STORED_RESULT_BYTES ? gz : undefined;
+}
+
+function decodeResult(value: unknown): AgentResult | null {
+  if (!(value instanceof Uint8Array)) return null;
+  try {
+    const parsed = AgentResultSchema.safeParse(JSON.parse(gunzipSync(value).toString('utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The idempotency ledger on DynamoDB: every transition is one conditional single-item write. */
+export class DynamoRequestLedger implements RequestLedger {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client);
+  }
+
+  async ensureTable(): Promise<void> {
+    try {
+      await this.client.send(
+        new CreateTableCommand({
+          TableName: this.table,
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw new InfrastructureError(`cannot create table ${this.table}`, { cause: err });
+    }
+    for (let i = 0; i < 100; i++) {
+      const d = await this.client.send(new DescribeTableCommand({ TableName: this.table }));
+      if (d.Table?.TableStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try {
+      await this.client.send(
+        new UpdateTimeToLiveCommand({ TableName: this.table, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }),
+      );
+    } catch {
+      // Already enabled, or not implemented by the local emulator: expiry is never relied on.
+    }
+  }
+
+  async peek(key: RequestKey): Promise<ClaimOutcome | { kind: 'absent' }> {
+    let item: Record<string, unknown> | undefined;
+    try {
+      const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: ledgerItemKey(key) }, ConsistentRead: true }));
+      item = out.Item;
+    } catch (err) {
+      throw new InfrastructureError('request ledger read failed', { cause: err });
+    }
+    return this.outcomeOf(item, this.now()) ?? { kind: 'absent' };
+  }
+
+  /** The outcome an existing item implies for a new claimer; undefined when it may be claimed. */
+  private outcomeOf(item: Record<string, unknown> | undefined, now: number): ClaimOutcome | undefined {
+    if (!item) return undefined;
+    if (item['status'] === 'in_progress') {
+      const until = Number(item['claimExp'] ?? 0);
+      return until < now ? undefined : { kind: 'busy', until };
+    }
+    return { kind: 'done', result: decodeResult(item['res']), published: item['status'] === 'published' };
+  }
+
+  async claim(key: RequestKey, owner: string, ttlMs: number, retries = 3): Promise<ClaimOutcome> {
+    const now = this.now();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: ledgerItemKey(key) },
+          UpdateExpression: 'SET #st = :prog, #owner = :owner, claimExp = :exp, rid = :rid, cid = :cid, #ttl = :ttl',
+          // New, or a claim whose holder died (expired), or our own claim (a retried write).
+          ConditionExpression: 'attribute_not_exists(pk) OR (#st = :prog AND (claimExp < :now OR #owner = :owner))',
+          ExpressionAttributeNames: { '#st': 'status', '#owner': 'owner', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':prog': 'in_progress', ':owner': owner, ':exp': now + ttlMs, ':now': now,
+            ':rid': key.id, ':cid': key.correlationId, ':ttl': Math.floor(now / 1000) + RETENTION_S,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'claimed' };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw new InfrastructureError('request ledger claim failed', { cause: err });
+      const old = err.Item ? unmarshall(err.Item) : undefined;
+      if (!old) {
+        // Deleted in between (an abandon): try again.
+        if (retries > 0) return this.claim(key, owner, ttlMs, retries - 1);
+        return { kind: 'busy', until: now };
+      }
+      return this.outcomeOf(old, now) ?? { kind: 'busy', until: now };
+    }
+  }
+
+  async complete(key: RequestKey, result: AgentResult): Promise<boolean> {
+    const res = encodeResult(result);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: ledgerItemKey(key) },
+          // First completer wins: a slower invocation that lost its (expired) claim must not publish.
+          UpdateExpression: res ? 'SET #st = :done, res = :res REMOVE claimExp' : 'SET #st = :done REMOVE claimExp',
+          ConditionExpression: '#st = :prog',
+          ExpressionAttributeNames: { '#st': 'status' },
+          ExpressionAttributeValues: { ':done': 'completed', ':prog': 'in_progress', ...(res ? { ':res': res } : {}) },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw new InfrastructureError('request ledger complete failed', { cause: err });
+    }
+  }
+
+  async markPublished(key: RequestKey): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: ledgerItemKey(key) },
+          UpdateExpression: 'SET #st = :pub REMOVE res',
+          ConditionExpression: '#st = :done',
+          ExpressionAttributeNames: { '#st': 'status' },
+          ExpressionAttributeValues: { ':pub': 'published', ':done': 'completed' },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return;
+      throw new InfrastructureError('request ledger publish mark failed', { cause: err });
+    }
+  }
+
+  async abandon(key: RequestKey, owner: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: ledgerItemKey(key) },
+          ConditionExpression: '#st = :prog AND #owner = :owner',
+          ExpressionAttributeNames: { '#st': 'status', '#owner': 'owner' },
+          ExpressionAttributeValues: { ':prog': 'in_progress', ':owner': owner },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return;
+      throw new InfrastructureError('request ledger abandon failed', { cause: err });
+    }
+  }
+}
