@@ -5,6 +5,8 @@ import { register as registerCapacity } from './capacity.js';
 import { register as registerGateway } from './gateway.js';
 import { register as registerSend } from './send.js';
 import { register as registerTopics } from './topics.js';
+import { register as registerDev } from './dev.js';
+import { register as registerDemo } from './demo.js';
 
 /**
  * Every CLI command lives in a file of its own in this folder and exports `register(program)`.
@@ -17,4 +19,6 @@ export function registerCommands(_program: Command): void {
   registerGateway(_program);
   registerSend(_program);
   registerTopics(_program);
+  registerDev(_program);
+  registerDemo(_program);
 }
