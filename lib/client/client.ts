@@ -13,6 +13,9 @@ import type { Timers } from './pending.js';
 import { checkReplyTopic, defaultReplyTopic } from './reply-topic.js';
 import type { ClientTransport, ReplyRecord, ReplySubscription } from './transport.js';
 
+/** A day: the most the request contract allows as `timeout_ms` (and below Node's timer limit). */
+const MAX_TIMEOUT_MS = 86_400_000;
+
 /** Why a reply was dropped instead of resolving a request. */
 export interface DroppedReply {
   reason: 'late' | 'duplicate' | 'unknown' | 'invalid';
@@ -31,7 +34,13 @@ export interface AgentSchedClientOptions {
   replyTopic?: string;
   /** Timeout of `request()` when the call gives none. Default 120,000 ms. */
   defaultTimeoutMs?: number;
-  /** Delete the reply topic on close. Default: true when the client created it under a name it chose. */
+  /**
+   * Delete the reply topic on close, if this client created it. Default false: a long-lived
+   * kafkajs producer that has written to a deleted topic either re-creates it (broker
+   * auto-creation on) or fails every later send until restarted (auto-creation off; kafkajs
+   * #1622) — and the scheduler's producer writes to every reply topic. Only turn it on when no
+   * such producer can still hold the topic (tests, one-off tools).
+   */
   deleteReplyTopicOnClose?: boolean;
   /** Every reply that resolved nothing (late, duplicate, unknown, invalid); they are counted either way. */
   onDroppedReply?: (dropped: DroppedReply) => void;
@@ -110,7 +119,7 @@ export class AgentSchedClient {
     this.pending = new PendingReplies(opts.timers);
     this.batcher = new PublishBatcher((records) => this.transport.publish(records), opts.batching);
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 120_000;
-    this.deleteOnClose = opts.deleteReplyTopicOnClose ?? opts.replyTopic === undefined;
+    this.deleteOnClose = opts.deleteReplyTopicOnClose ?? false;
     this.newId = opts.newId ?? randomUUID;
     this.onDropped = opts.onDroppedReply;
   }
@@ -144,7 +153,7 @@ export class AgentSchedClient {
   async request(input: ClientRequestInput, opts: RequestOptions = {}): Promise<AgentResult> {
     if (this.closing) throw new ClientClosedError();
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+    if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) throw new RangeError(`timeoutMs must be in 1..${MAX_TIMEOUT_MS}, got ${timeoutMs}`);
     const request = buildRequest(input, { correlationId: this.newId(), replyTopic: this.replyTopic, timeoutMs });
     const record = requestRecord(request, this.config);
     const id = request.correlation_id;
@@ -200,8 +209,8 @@ export class AgentSchedClient {
 
   /**
    * Rejects every pending request with {@link ClientClosedError}, lets queued sends finish,
-   * stops reading, deletes the reply topic (see `deleteReplyTopicOnClose`) and closes an owned
-   * transport. Idempotent.
+   * stops reading (leaving its consumer group), deletes the reply topic only when
+   * `deleteReplyTopicOnClose` says so, and closes an owned transport. Idempotent.
    */
   close(): Promise<void> {
     this.closed ??= (async () => {

@@ -9,4 +9,4 @@ export { PendingReplies, realTimers } from './pending.js';
 export type { Timers, ReplyOutcome, PendingCounts } from './pending.js';
 export { PublishBatcher } from './batcher.js';
 export type { PublishBatcherOptions } from './batcher.js';
-export { defaultReplyTopic, checkReplyTopic } from './reply-topic.js';
+export { defaultReplyTopic, namedReplyTopic, checkReplyTopic } from './reply-topic.js';

@@ -2,10 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { ReplyTopicNotAllowedError } from './errors.js';
 
-/** `agent.<clientId>.<8 hex>`: matches the default `kafka.reply_topic_pattern`, unique per client. */
-export function defaultReplyTopic(clientId: string): string {
+/**
+ * `agent.<clientId>.<suffix>` (unsafe characters of the client id become `-`): matches the
+ * default `kafka.reply_topic_pattern`. A fixed suffix gives a process a stable topic it reuses
+ * across restarts (e.g. `agent.agentsched.cli`) instead of leaving one topic behind per run.
+ */
+export function namedReplyTopic(clientId: string, suffix: string): string {
   const safe = clientId.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 100) || 'client';
-  return `agent.${safe}.${randomUUID().slice(0, 8)}`;
+  return `agent.${safe}.${suffix}`;
+}
+
+/** `agent.<clientId>.<8 hex>`: a new topic for each client instance. */
+export function defaultReplyTopic(clientId: string): string {
+  return namedReplyTopic(clientId, randomUUID().slice(0, 8));
 }
 
 /**

@@ -142,7 +142,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         groupId: `${prefix}-${p}`,
         batchSize: config.kafka.batch_size,
         batchWindowMs: config.kafka.batch_window_ms,
-        startingPosition: opts.startingPosition ?? 'LATEST',
+        startingPosition: opts.startingPosition ?? 'TRIM_HORIZON',
       })),
       source,
       invoker,

@@ -340,14 +340,17 @@ export class BatchDispatcher {
     }
     const code = FAILURE_CODE[error.kind];
     this.deps.logger.warn('model call failed', { modelId: model.spec.id, kind: error.kind, status: error.status, attempt: job.attempts, correlationId: job.key.correlationId });
-    if (!error.retryable || job.attempts >= this.deps.config.scheduler.max_attempts) {
+    // A 429 means the model did no work: it moves the request elsewhere without using up an
+    // attempt (the deadline still bounds it). Other failures count toward max_attempts.
+    if (error.kind !== 'rate_limited') job.countedAttempts += 1;
+    if (!error.retryable || job.countedAttempts >= this.deps.config.scheduler.max_attempts) {
       await this.finish(job, this.failure(job, code, error.message, { modelId: model.spec.id, retryable: error.retryable }), { deadLetter: true });
       return;
     }
     job.lastError = { code: code === 'rate_limited' || code === 'timeout' ? code : 'model_error', message: error.message, modelId: model.spec.id };
     job.failedModels.add(model.spec.id);
     const { backoff_base_ms, backoff_max_ms } = this.deps.config.scheduler;
-    job.notBefore = now + backoffMs(job.attempts - 1, { baseMs: backoff_base_ms, maxMs: backoff_max_ms }, this.deps.random);
+    job.notBefore = now + backoffMs(Math.max(0, job.countedAttempts - 1), { baseMs: backoff_base_ms, maxMs: backoff_max_ms }, this.deps.random);
     this.deps.metrics.add('retried', { model: model.spec.id, priority: job.request.priority });
     this.enqueue(job);
   }

@@ -26,6 +26,8 @@ export interface Job {
   republished: number;
   /** Model call attempts made so far (carried across re-publications in a header). */
   attempts: number;
+  /** Attempts that count toward `max_attempts`: a 429 does not (the model did no work). */
+  countedAttempts: number;
   /** Models that failed this request, tried last. */
   failedModels: Set<string>;
   /** Not before this time (backoff after a failed call). */
@@ -61,6 +63,7 @@ export function buildJob(
     firstSeen,
     republished: intHeader(record.headers, HEADER_ATTEMPT) ?? 0,
     attempts: intHeader(record.headers, HEADER_LLM_ATTEMPTS) ?? 0,
+    countedAttempts: intHeader(record.headers, HEADER_LLM_ATTEMPTS) ?? 0,
     failedModels: new Set(),
     notBefore: 0,
   };

@@ -93,7 +93,7 @@ export class Outbox {
         [HEADER_CORRELATION]: job.request.correlation_id,
         [HEADER_ATTEMPT]: String(job.republished + 1),
         [HEADER_FIRST_SEEN]: String(job.firstSeen),
-        [HEADER_LLM_ATTEMPTS]: String(job.attempts),
+        [HEADER_LLM_ATTEMPTS]: String(job.countedAttempts),
       },
     }));
     await this.publisher.publish(records);

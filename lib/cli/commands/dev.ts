@@ -14,6 +14,7 @@ interface DevFlags {
   functionName: string;
   lambdaEndpoint?: string;
   logLevel: LogLevel;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
 }
 
 /**
@@ -31,6 +32,11 @@ export function register(program: Command): void {
     .addOption(new Option('--invoke <how>', 'run the handler in this process, or call a deployed function').choices(['in-process', 'lambda']).default('in-process'))
     .option('--function-name <name>', 'deployed schedule function (with --invoke lambda)', 'agentsched-local-schedule')
     .option('--lambda-endpoint <url>', 'Lambda API endpoint, e.g. LocalStack http://127.0.0.1:4566')
+    .addOption(
+      new Option('--starting-position <where>', 'where a new consumer group starts (TRIM_HORIZON: nothing already queued is skipped)')
+        .choices(['TRIM_HORIZON', 'LATEST'])
+        .default('TRIM_HORIZON'),
+    )
     .addOption(new Option('--log-level <level>', 'stderr log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .action(async (flags: DevFlags) => {
       const config = loadConfig(flags.config);
@@ -40,6 +46,7 @@ export function register(program: Command): void {
         transport: 'kafka',
         ...(flags.simulate ? { simulate: 'demo' as const } : {}),
         partitions: flags.partitions,
+        startingPosition: flags.startingPosition,
         logger,
         ...(flags.invoke === 'lambda'
           ? { lambda: { functionName: flags.functionName, ...(flags.lambdaEndpoint ? { endpoint: flags.lambdaEndpoint } : {}), region: config.dynamodb.region } }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { AgentSchedClient } from '../../client/client.js';
+import { namedReplyTopic } from '../../client/reply-topic.js';
 import { loadConfig } from '../../config/load.js';
 import { startGateway } from '../../gateway/server.js';
 import { intArg } from './send.js';
@@ -10,6 +11,7 @@ interface GatewayFlags {
   timeoutMs: number;
   config?: string;
   quiet?: boolean;
+  replyTopic?: string;
 }
 
 function untilSignal(): Promise<string> {
@@ -33,6 +35,7 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--timeout-ms <ms>', 'per-request timeout when x-agentsched-timeout-ms is absent', intArg(1, 86_400_000), 300_000)
     .option('--config <file>', 'configuration file (default: $AGENTSCHED_CONFIG or agentsched.yaml)')
+    .option('--reply-topic <topic>', 'topic the answers come back on (default: agent.<kafka.client_id>.gateway; give each gateway its own)')
     .option('--quiet', 'no access log on stderr')
     .addHelpText(
       'after',
@@ -47,7 +50,8 @@ export function register(program: Command): void {
     )
     .action(async (flags: GatewayFlags) => {
       const config = loadConfig(flags.config);
-      const client = await AgentSchedClient.connect({ config, clientId: `${config.kafka.client_id}-gateway` });
+      const replyTopic = flags.replyTopic ?? namedReplyTopic(config.kafka.client_id, 'gateway');
+      const client = await AgentSchedClient.connect({ config, replyTopic });
       try {
         const gateway = await startGateway({
           client,

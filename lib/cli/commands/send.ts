@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { AgentSchedClient } from '../../client/client.js';
 import type { ClientRequestInput } from '../../client/build.js';
+import { namedReplyTopic } from '../../client/reply-topic.js';
 import { loadConfig } from '../../config/load.js';
 import { PRIORITIES, TASK_TYPES } from '../../contracts/request.js';
 import type { Priority, TaskType } from '../../contracts/request.js';
@@ -18,6 +19,7 @@ interface SendFlags {
   timeoutMs: number;
   json?: boolean;
   config?: string;
+  replyTopic?: string;
 }
 
 /** A commander parser for an integer in `min..max`. */
@@ -43,6 +45,7 @@ export function register(program: Command): void {
     .option('--max-tokens <n>', 'completion token limit', intArg(1, 1_000_000))
     .option('--timeout-ms <ms>', 'give up after this long', intArg(1, 86_400_000), 60_000)
     .option('--json', 'print the whole result as JSON')
+    .option('--reply-topic <topic>', 'topic to read the answer from (default: agent.<kafka.client_id>.cli, reused by every run)')
     .option('--config <file>', 'configuration file (default: $AGENTSCHED_CONFIG or agentsched.yaml)')
     .addHelpText('after', '\nUses KAFKA_BROKERS (or kafka.bootstrap_servers) and the topics of the configuration.')
     .action(async (flags: SendFlags) => {
@@ -54,7 +57,8 @@ export function register(program: Command): void {
       if (flags.session !== undefined) input.session_id = flags.session;
       if (flags.maxTokens !== undefined) input.max_tokens = flags.maxTokens;
 
-      const client = new AgentSchedClient({ config, clientId: `${config.kafka.client_id}-cli` });
+      const replyTopic = flags.replyTopic ?? namedReplyTopic(config.kafka.client_id, 'cli');
+      const client = new AgentSchedClient({ config, replyTopic });
       try {
         const started = performance.now();
         const result = await client.request(input, { timeoutMs: flags.timeoutMs });

@@ -25,7 +25,8 @@ describe('AgentSchedClient on the real broker', () => {
   afterAll(async () => {
     await client?.close();
     await responder?.stop();
-    await bed?.cleanup();
+    // Deleted only once no producer that wrote to it is alive (see deleteReplyTopicOnClose).
+    await bed?.cleanup([client.replyTopic]);
   });
 
   it('resolves 1,000 concurrent requests from one client, each with its own answer', async () => {
@@ -116,6 +117,7 @@ describe('AgentSchedClient.close()', () => {
         config: bed.config,
         transport: new KafkaClientTransport(bed.kafka),
         clientId: bed.clientId,
+        deleteReplyTopicOnClose: true,
       });
       expect(await listTopics(bed.kafka)).toContain(client.replyTopic);
       const pending = Array.from({ length: 20 }, (_, i) => client.request({ content: `silent ${i}` }).catch((e: unknown) => e));
@@ -129,6 +131,32 @@ describe('AgentSchedClient.close()', () => {
       await eventually(async () => expect(await listTopics(bed.kafka)).not.toContain(client.replyTopic));
     } finally {
       await bed.cleanup();
+    }
+  });
+});
+
+describe('AgentSchedClient on a reply topic that already exists', () => {
+  it('reads only the replies published after it started, not an earlier run\'s', async () => {
+    const bed = await createTestBed('client-reuse');
+    const responder = await startResponder(bed.kafka, bed.config);
+    const replyTopic = `agent.${bed.clientId}.cli`;
+    try {
+      const first = await AgentSchedClient.connect({ config: bed.config, transport: new KafkaClientTransport(bed.kafka), replyTopic });
+      await expect(first.request({ content: 'first run' })).resolves.toMatchObject({ content: 'echo: first run' });
+      await first.close();
+
+      const second = await AgentSchedClient.connect({ config: bed.config, transport: new KafkaClientTransport(bed.kafka), replyTopic });
+      try {
+        const results = await Promise.all([1, 2, 3].map((i) => second.request({ content: `second run ${i}` })));
+        expect(results.map((r) => r.content)).toEqual(['echo: second run 1', 'echo: second run 2', 'echo: second run 3']);
+        expect(second.stats()).toMatchObject({ unknownReplies: 0, lateReplies: 0, completed: 3 });
+      } finally {
+        await second.close();
+      }
+      expect(await listTopics(bed.kafka)).toContain(replyTopic);
+    } finally {
+      await responder.stop();
+      await bed.cleanup([replyTopic]);
     }
   });
 });

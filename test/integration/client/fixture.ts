@@ -10,7 +10,8 @@ export interface TestBed {
   config: Config;
   /** Unique per test bed: names the client (and so its reply topic `agent.<clientId>.<8 hex>`). */
   clientId: string;
-  cleanup(): Promise<void>;
+  /** Deletes the test bed's topics and `extra` ones (reply topics). */
+  cleanup(extra?: string[]): Promise<void>;
 }
 
 /** Fresh priority / results / dead-letter topics on the real broker, and a config naming them. */
@@ -41,7 +42,7 @@ export async function createTestBed(prefix: string): Promise<TestBed> {
     kafka,
     config,
     clientId: base,
-    cleanup: () => deleteTopics(kafka, Object.values(topics)),
+    cleanup: (extra = []) => deleteTopics(kafka, [...Object.values(topics), ...extra]),
   };
 }
 

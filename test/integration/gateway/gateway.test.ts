@@ -29,7 +29,7 @@ describe('gateway with the openai SDK as the caller, over the real broker', () =
     await gateway?.close();
     await client?.close();
     await responder?.stop();
-    await bed?.cleanup();
+    await bed?.cleanup([client.replyTopic]);
   });
 
   it('answers a chat completion with content, model and usage', async () => {

@@ -116,3 +116,43 @@ describe('AgentSchedClient with a failing transport', () => {
     await client.close();
   });
 });
+
+describe('AgentSchedClient reply topic lifecycle', () => {
+  function recordingTransport(): ClientTransport & { deleted: string[]; created: string[] } {
+    const deleted: string[] = [];
+    const created: string[] = [];
+    return {
+      deleted,
+      created,
+      publish: () => Promise.resolve(),
+      ensureTopic: (name) => {
+        created.push(name);
+        return Promise.resolve(true);
+      },
+      deleteTopic: (name) => {
+        deleted.push(name);
+        return Promise.resolve();
+      },
+      subscribe: () => Promise.resolve({ close: () => Promise.resolve() }),
+      close: () => Promise.resolve(),
+    };
+  }
+
+  it('keeps its reply topic on close unless told to delete it', async () => {
+    const keep = recordingTransport();
+    const client = await AgentSchedClient.connect({ config, transport: keep, clientId: 'svc' });
+    expect(client.replyTopic).toMatch(/^agent\.svc\.[0-9a-f]{8}$/);
+    await client.close();
+    expect(keep.created).toEqual([client.replyTopic]);
+    expect(keep.deleted).toEqual([]);
+
+    const drop = recordingTransport();
+    const other = await AgentSchedClient.connect({ config, transport: drop, replyTopic: 'agent.svc.fixed', deleteReplyTopicOnClose: true });
+    await other.close();
+    expect(drop.deleted).toEqual(['agent.svc.fixed']);
+  });
+
+  it('refuses a reply topic the scheduler would not answer on', () => {
+    expect(() => new AgentSchedClient({ config, transport: recordingTransport(), replyTopic: 'results' })).toThrow(/reply_topic_pattern/);
+  });
+});
