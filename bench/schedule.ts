@@ -77,6 +77,8 @@ async function scenario(name: string, args: Args, sim: Partial<SimModelOptions>,
   await Promise.all(pending);
   const elapsedS = (performance.now() - started) / 1000;
   const stats = stack.sim!.stats();
+  const ops = Object.fromEntries([...(stack.deps.tableOps ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]));
+  const totalOps = Object.values(ops).reduce((a, b) => a + b, 0);
   await client.close();
   await stack.stop();
   if (stack.kafka) {
@@ -96,6 +98,8 @@ async function scenario(name: string, args: Args, sim: Partial<SimModelOptions>,
     ideal_fleet_rps: perCallMs > 0 ? Math.round((fleetCapacity / (perCallMs / 1000)) * 10) / 10 : null,
     latency_ms: { p50: pct(all, 50), p90: pct(all, 90), p99: pct(all, 99) },
     by_priority_ms: Object.fromEntries(PRIOS.map((p) => [p, { p50: pct(latencies[p], 50), p90: pct(latencies[p], 90) }])),
+    table_ops_per_request: Math.round((totalOps / Math.max(1, all.length)) * 100) / 100,
+    table_ops: ops,
     fleet: {
       violations: stats.violations,
       peak_concurrency: Object.fromEntries(Object.entries(stats.models).map(([m, s]) => [m, `${s.peak_concurrency}/${s.capacity}`])),

@@ -6,6 +6,7 @@ import type { RecordPublisher } from '../kafka/publisher.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { Router } from '../routing/router.js';
 import type { RequestLedger } from './ledger.js';
+import type { SnapshotCache } from './snapshots.js';
 
 /** What one model call returns. */
 export interface LlmAnswer {
@@ -49,12 +50,16 @@ export interface SchedulerDeps {
   publisher: RecordPublisher;
   llm: LlmInvoker;
   router: Router;
+  /** The fleet as last read from the capacity table, shared by concurrent invocations. */
+  snapshots: SnapshotCache;
   metrics: MetricsRecorder;
   logger: SchedulerLogger;
   clock: Clock;
   random: () => number;
   /** Identifies this container in ledger claims. */
   ownerId: string;
+  /** DynamoDB calls made so far, by command name (when the factory built the clients). */
+  tableOps?: Map<string, number>;
   /** Releases connections (local runs and tests; a Lambda container is simply frozen). */
   close?(): Promise<void>;
 }

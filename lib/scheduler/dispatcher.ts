@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { priorityLimit } from '../capacity/shares.js';
 import type { Lease, ModelSnapshot } from '../capacity/types.js';
 import { isCoolingDown, eligibleModels } from '../routing/eligible.js';
 import { backoffMs } from '../llm/backoff.js';
@@ -20,6 +21,8 @@ const CLAIM_MARGIN_MS = 15_000;
 /** How often a duplicate held by another invocation is looked at again. */
 const WATCH_INTERVAL_MS = 500;
 const POLL_MIN_MS = 20;
+/** How stale a fleet snapshot may be when choosing which writes to try. */
+const SNAPSHOT_MAX_AGE_MS = 50;
 const POLL_MAX_MS = 250;
 /** Completion tokens assumed for the TPM estimate when the request sets no `max_tokens`. */
 const DEFAULT_COMPLETION_ESTIMATE = 256;
@@ -133,13 +136,13 @@ export class BatchDispatcher {
   }
 
   private async refreshSnapshots(): Promise<void> {
-    const list = await this.deps.store.listModels();
+    const list = await this.deps.snapshots.get(SNAPSHOT_MAX_AGE_MS);
     this.snapshots = new Map(list.map((s) => [s.spec.id, s]));
   }
 
   /** Drops requests already answered (a redelivery) before they wait for a slot. */
   private async screenDuplicates(): Promise<void> {
-    const outcomes = await Promise.all(this.waiting.map((job) => this.deps.ledger.peek(job.key)));
+    const outcomes = await this.deps.ledger.peekMany(this.waiting.map((job) => job.key));
     const keep: Job[] = [];
     for (const [i, job] of this.waiting.entries()) {
       const o = outcomes[i]!;
@@ -226,7 +229,7 @@ export class BatchDispatcher {
         if (isCoolingDown(model, now)) continue;
         const refusedRank = refused.get(id);
         if (refusedRank !== undefined && job.rank >= refusedRank) continue;
-        if (model.state.inFlight >= model.spec.capacity) {
+        if (model.state.inFlight >= priorityLimit(model.spec.capacity, this.deps.config.capacity.priority_shares[job.request.priority])) {
           refused.set(id, Math.min(refusedRank ?? job.rank, job.rank));
           continue;
         }
@@ -244,6 +247,8 @@ export class BatchDispatcher {
           break;
         }
         refused.set(id, Math.min(refusedRank ?? job.rank, job.rank));
+        // Full for this priority: skip it until the next read of the table says otherwise.
+        if (outcome.reason === 'full') model.state.inFlight = Math.max(model.state.inFlight, priorityLimit(model.spec.capacity, this.deps.config.capacity.priority_shares[job.request.priority]));
         if (outcome.reason === 'cooldown' || outcome.reason === 'rate_limited') {
           model.state.cooldownUntil = Math.max(model.state.cooldownUntil, now + (outcome.retryAfterMs ?? POLL_MAX_MS));
         }

@@ -7,7 +7,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { AgentResultSchema } from '../contracts/result.js';
 import type { AgentResult } from '../contracts/result.js';
@@ -83,6 +83,29 @@ export class DynamoRequestLedger implements RequestLedger {
       throw new InfrastructureError('request ledger read failed', { cause: err });
     }
     return this.outcomeOf(item, this.now()) ?? { kind: 'absent' };
+  }
+
+  async peekMany(keys: readonly RequestKey[]): Promise<(ClaimOutcome | { kind: 'absent' })[]> {
+    const items = new Map<string, Record<string, unknown>>();
+    const pks = [...new Set(keys.map(ledgerItemKey))];
+    // BatchGetItem takes 100 keys; unprocessed keys (throttling) are asked for again.
+    for (let i = 0; i < pks.length; i += 100) {
+      let pending: Record<string, unknown>[] = pks.slice(i, i + 100).map((pk) => ({ pk }));
+      for (let round = 0; pending.length > 0; round++) {
+        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1_000, 25 * 2 ** round)));
+        let out;
+        try {
+          out = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+        } catch (err) {
+          throw new InfrastructureError('request ledger read failed', { cause: err });
+        }
+        for (const item of out.Responses?.[this.table] ?? []) items.set(String(item['pk']), item);
+        pending = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+        if (round > 8 && pending.length > 0) throw new InfrastructureError('request ledger read kept being throttled');
+      }
+    }
+    const now = this.now();
+    return keys.map((k) => this.outcomeOf(items.get(ledgerItemKey(k)), now) ?? { kind: 'absent' });
   }
 
   /** The outcome an existing item implies for a new claimer; undefined when it may be claimed. */

@@ -24,6 +24,8 @@ export interface RequestLedger {
   ensureTable(): Promise<void>;
   /** Reads the state without changing it (`absent`: never claimed, or given up). */
   peek(key: RequestKey): Promise<ClaimOutcome | { kind: 'absent' }>;
+  /** `peek` for many keys in as few reads as the store allows (outcomes in the keys' order). */
+  peekMany(keys: readonly RequestKey[]): Promise<(ClaimOutcome | { kind: 'absent' })[]>;
   claim(key: RequestKey, owner: string, ttlMs: number): Promise<ClaimOutcome>;
   /** Stores the result; false when another owner completed first (then do not publish yours). */
   complete(key: RequestKey, result: AgentResult): Promise<boolean>;
@@ -58,6 +60,10 @@ export class MemoryLedger implements RequestLedger {
     if (!e || (e.status === 'in_progress' && e.expiresAt < this.now())) return Promise.resolve({ kind: 'absent' });
     if (e.status === 'in_progress') return Promise.resolve({ kind: 'busy', until: e.expiresAt });
     return Promise.resolve({ kind: 'done', result: e.result, published: e.status === 'published' });
+  }
+
+  peekMany(keys: readonly RequestKey[]): Promise<(ClaimOutcome | { kind: 'absent' })[]> {
+    return Promise.all(keys.map((k) => this.peek(k)));
   }
 
   claim(key: RequestKey, owner: string, ttlMs: number): Promise<ClaimOutcome> {

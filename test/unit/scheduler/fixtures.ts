@@ -11,6 +11,7 @@ import { createRouter } from '../../../lib/routing/router.js';
 import type { LlmAnswer, LlmInvoker, SchedulerDeps } from '../../../lib/scheduler/deps.js';
 import { silentLogger, systemClock } from '../../../lib/scheduler/deps.js';
 import { MemoryLedger } from '../../../lib/scheduler/ledger.js';
+import { SnapshotCache } from '../../../lib/scheduler/snapshots.js';
 
 export function model(id: string, capacity: number, extra: Partial<ModelConfigInput> = {}): ModelConfigInput {
   return { id, endpoint: 'http://127.0.0.1:1/v1', supported_tasks: ['text_generation', 'data_processing', 'image_analysis'], capacity, ...extra };
@@ -103,6 +104,7 @@ export async function harness(config: Config): Promise<Harness> {
   const deps: SchedulerDeps = {
     config, store, ledger, publisher, llm, metrics,
     router: createRouter(config.load_balancing),
+    snapshots: new SnapshotCache(store),
     logger: silentLogger,
     clock: systemClock,
     random: Math.random,
