@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { shardKey } from '../../../lib/capacity/items.js';
 import { model } from '../../unit/capacity/store-contract.js';
-import { BACKENDS, createTestTable, openBackend, spawnWorker, startTogether } from './support.js';
+import { BACKENDS, createTestTable, openBackend, killWorkers, spawnWorker, startTogether } from './support.js';
 import type { Backend, TestTable } from './support.js';
 
 const PROCESSES = 5;
@@ -33,6 +33,7 @@ describe.each(BACKENDS)('admission across processes on %s', (name) => {
     table = await createTestTable(backend.endpoint);
   });
   afterAll(async () => {
+    killWorkers();
     await table?.drop();
     await backend?.close();
   });

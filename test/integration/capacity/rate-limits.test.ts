@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { model, T0 } from '../../unit/capacity/store-contract.js';
-import { BACKENDS, createTestTable, openBackend, spawnWorker, startTogether } from './support.js';
+import { BACKENDS, createTestTable, openBackend, killWorkers, spawnWorker, startTogether } from './support.js';
 import type { Backend, TestTable } from './support.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -13,6 +13,7 @@ describe.each(BACKENDS)('rate limits and cooldown across processes on %s', (name
     table = await createTestTable(backend.endpoint);
   });
   afterAll(async () => {
+    killWorkers();
     await table?.drop();
     await backend?.close();
   });

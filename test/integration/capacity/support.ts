@@ -65,17 +65,27 @@ export interface Worker {
   send(line: string): void;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills the workers still running (afterAll: a failed test must not leave processes behind). */
+export function killWorkers(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 /** Starts `fixtures/<script>` under tsx with `params` as its JSON argument. */
 export function spawnWorker(script: string, params: Record<string, unknown>): Worker {
   const child = spawn(process.execPath, ['--import', 'tsx', `${FIXTURES}${script}`, JSON.stringify(params)], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   const lines: Record<string, unknown>[] = [];
   const waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: child.stdout! }).on('line', (text) => {
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  createInterface({ input: child.stdout }).on('line', (text) => {
     const line = JSON.parse(text) as Record<string, unknown>;
     lines.push(line);
     for (const w of waiters.filter((x) => x.pred(line))) {
@@ -97,7 +107,7 @@ export function spawnWorker(script: string, params: Record<string, unknown>): Wo
       waiters.push({ pred, resolve: (l) => { clearTimeout(timer); resolve(l); } });
     });
   };
-  return { child, lines, waitFor, exited, send: (line) => child.stdin!.write(`${line}\n`) };
+  return { child, lines, waitFor, exited, send: (line) => child.stdin.write(`${line}\n`) };
 }
 
 /** Starts workers, waits until every one is warmed up (`ready`), then lets them all go at once. */

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { emptyShard } from '../../../lib/capacity/items.js';
+import type { ShardState } from '../../../lib/capacity/items.js';
+import { planModel } from '../../../lib/capacity/plan.js';
+import { checkGrant, cooldownMs, nextEwma, rateWindow, tokenCharge, worstRefusal } from '../../../lib/capacity/rules.js';
+import type { GrantAttempt } from '../../../lib/capacity/rules.js';
+import { DEFAULT_SHARES } from '../../../lib/capacity/shares.js';
+import { model, T0 } from './store-contract.js';
+
+const policy = { failure_threshold: 3, base_ms: 1_000, max_ms: 10_000 };
+const fail = { ok: false, latencyMs: 1, promptTokens: 0, completionTokens: 0 } as const;
+
+describe('cooldownMs', () => {
+  it('starts at the threshold and doubles per further failure, up to the maximum', () => {
+    expect(cooldownMs(2, { ...fail, failure: 'server_error' }, policy)).toBeUndefined();
+    expect([3, 4, 5, 6, 7].map((n) => cooldownMs(n, { ...fail, failure: 'timeout' }, policy))).toEqual([1_000, 2_000, 4_000, 8_000, 10_000]);
+  });
+
+  it('cools down on any 429, honouring Retry-After within the maximum', () => {
+    expect(cooldownMs(1, { ...fail, failure: 'rate_limited' }, policy)).toBe(1_000);
+    expect(cooldownMs(1, { ...fail, failure: 'rate_limited', retryAfterMs: 7_000 }, policy)).toBe(7_000);
+    expect(cooldownMs(1, { ...fail, failure: 'rate_limited', retryAfterMs: 3_600_000 }, policy)).toBe(10_000);
+  });
+
+  it('never cools down for a success or a failure that is not the model\'s fault', () => {
+    expect(cooldownMs(9, { ...fail, ok: true }, policy)).toBeUndefined();
+    expect(cooldownMs(9, fail, policy)).toBeUndefined();
+  });
+
+  it('stays finite however long the failure streak', () => {
+    expect(cooldownMs(10_000, { ...fail, failure: 'connection' }, policy)).toBe(10_000);
+  });
+});
+
+describe('checkGrant', () => {
+  const plan = planModel(model({ capacity: 4, rpm: 10, tpm: 1_000 }), DEFAULT_SHARES)[0]!;
+  const shard = (over: Partial<ShardState> = {}): ShardState => ({ ...emptyShard('m', 0), tag: plan.tag, capacity: 4, ...over });
+  const attempt = (over: Partial<GrantAttempt> = {}): GrantAttempt => ({ plan, priority: 'high', keys: ['k1'], tokensEach: 100, now: T0, ...over });
+
+  it('explains each refusal, most specific first', () => {
+    expect(checkGrant(undefined, attempt())).toMatchObject({ ok: false, reason: 'stale' });
+    expect(checkGrant(shard({ tag: 'other' }), attempt())).toMatchObject({ ok: false, reason: 'stale' });
+    expect(checkGrant(shard({ leases: { k1: { e: 1, p: 'h', t: 0, r: 1 } } }), attempt())).toMatchObject({ reason: 'duplicate_lease' });
+    expect(checkGrant(shard({ cooldownUntil: T0 + 500 }), attempt())).toMatchObject({ reason: 'cooldown', retryAfterMs: 500 });
+    expect(checkGrant(shard({ inFlight: 3 }), attempt({ priority: 'low' }))).toMatchObject({ reason: 'full', fits: 0 });
+    expect(checkGrant(shard({ rlWin: rateWindow(T0), rlReq: 10 }), attempt())).toMatchObject({ reason: 'rate_limited', retryAfterMs: 59_000 });
+  });
+
+  it('starts a new window when the stored one is older, and counts in a newer one written by a peer ahead of us', () => {
+    expect(checkGrant(shard({ rlWin: rateWindow(T0) - 1, rlReq: 10 }), attempt())).toEqual({ ok: true, rollover: true, window: rateWindow(T0) });
+    expect(checkGrant(shard({ rlWin: rateWindow(T0) + 1, rlReq: 1 }), attempt())).toEqual({ ok: true, rollover: false, window: rateWindow(T0) + 1 });
+  });
+
+  it('tells a batch how many of its leases would fit', () => {
+    const keys = ['a', 'b', 'c', 'd'];
+    expect(checkGrant(shard({ inFlight: 1 }), attempt({ keys }))).toMatchObject({ reason: 'full', fits: 3 });
+    expect(checkGrant(shard({ rlWin: rateWindow(T0), rlTok: 800 }), attempt({ keys }))).toMatchObject({ reason: 'rate_limited', fits: 2 });
+  });
+});
+
+describe('token and latency helpers', () => {
+  const plan = planModel(model({ capacity: 4, tpm: 500 }), DEFAULT_SHARES)[0]!;
+
+  it('clamps a reservation to the shard budget so a huge request can still run alone', () => {
+    expect(tokenCharge(10_000, plan)).toBe(500);
+    expect(tokenCharge(12.2, plan)).toBe(13);
+  });
+
+  it('moves the EWMA a fifth of the way to each new sample', () => {
+    expect(nextEwma(undefined, 100)).toBe(100);
+    expect(nextEwma(100, 200)).toBe(120);
+  });
+
+  it('reports capacity before rate limits before cooldown when every shard refused', () => {
+    expect(worstRefusal(['cooldown', 'full', 'rate_limited'])).toBe('full');
+    expect(worstRefusal(['cooldown', 'rate_limited'])).toBe('rate_limited');
+  });
+});
