@@ -24,7 +24,7 @@ function startDev(configFile: string): Promise<ChildProcess> {
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('Ctrl-C to stop')) resolve(child);
     });
