@@ -81,7 +81,7 @@ export async function admit(port: AdmissionPort, input: AcquireInput, count: num
           continue;
         }
         // Still stale after a reload: the model is being resharded right now; busy, try again later.
-        const reason = check.reason === 'stale' ? 'full' : check.reason;
+        const reason = check.reason === 'stale' || check.reason === 'gone' ? 'full' : check.reason;
         reasons.push(reason);
         if (check.retryAfterMs !== undefined) {
           retryAfter.set(reason, Math.min(retryAfter.get(reason) ?? Infinity, check.retryAfterMs));

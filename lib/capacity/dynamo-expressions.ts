@@ -1,4 +1,5 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { demandAttr, higherPriorities } from './items.js';
 import type { LeaseEntry } from './items.js';
 import { FROZEN_TAG } from './plan.js';
 import type { ShardPlan } from './plan.js';
@@ -12,7 +13,7 @@ export type UpdateInput = Omit<UpdateCommandInput, 'TableName'>;
  * Collects placeholder names and values for one update. Every attribute goes through a `#name`
  * placeholder: several of ours (capacity, errors, shard…) may be DynamoDB reserved words.
  */
-class Expr {
+export class Expr {
   readonly names: Record<string, string> = {};
   readonly values: Record<string, unknown> = {};
   private n = 0;
@@ -43,8 +44,26 @@ class Expr {
   }
 }
 
-const clause = (verb: string, parts: string[]): string => (parts.length > 0 ? `${verb} ${parts.join(', ')}` : '');
-const join = (...clauses: string[]): string => clauses.filter(Boolean).join(' ');
+export const clause = (verb: string, parts: string[]): string => (parts.length > 0 ? `${verb} ${parts.join(', ')}` : '');
+export const join = (...clauses: string[]): string => clauses.filter(Boolean).join(' ');
+
+/**
+ * Admission conditions every grant and hand-off shares: the shard has this spec, room for `n` more
+ * leases of the priority (0 for a hand-off, which replaces a lease), no cooldown, and no live demand
+ * mark of a higher priority (`attribute_not_exists(demand_h) OR demand_h < :now`).
+ */
+export function admissionConditions(x: Expr, a: GrantAttempt, n: number): string[] {
+  const cond = [
+    `${x.name('tag')} = ${x.value(a.plan.tag)}`,
+    `${x.name('inFlight')} <= ${x.value(a.plan.limits[a.priority] - n)}`,
+    `${x.name('cooldownUntil')} <= ${x.value(a.now)}`,
+  ];
+  for (const p of higherPriorities(a.priority)) {
+    const d = x.name(demandAttr(p));
+    cond.push(`(attribute_not_exists(${d}) OR ${d} < ${x.value(a.now)})`);
+  }
+  return cond;
+}
 
 /**
  * The admission write: adds `entries` under `attempt.keys` and counts them in `inFlight` (and in the
@@ -58,11 +77,7 @@ export function grantUpdate(pk: string, a: GrantAttempt, entries: LeaseEntry[], 
   const tokens = n * a.tokensEach;
   const set: string[] = [];
   const add: string[] = [`${x.name('inFlight')} ${x.value(n)}`];
-  const cond: string[] = [
-    `${x.name('tag')} = ${x.value(a.plan.tag)}`,
-    `${x.name('inFlight')} <= ${x.value(a.plan.limits[a.priority] - n)}`,
-    `${x.name('cooldownUntil')} <= ${x.value(a.now)}`,
-  ];
+  const cond = admissionConditions(x, a, n);
   a.keys.forEach((key, i) => {
     const path = x.lease(key);
     set.push(`${path} = ${x.value(entries[i])}`);
@@ -104,19 +119,7 @@ export function releaseUpdate(pk: string, key: string, report: CallReport | unde
   const set: string[] = [];
   const add: string[] = [`${x.name('inFlight')} ${x.value(-1)}`];
   const cond = [`attribute_exists(${path})`];
-  if (report) {
-    add.push(`${x.name('processed')} ${x.value(1)}`, `${x.name('tokIn')} ${x.value(report.promptTokens)}`, `${x.name('tokOut')} ${x.value(report.completionTokens)}`);
-    if (report.ok) {
-      add.push(`${x.name('latSum')} ${x.value(report.latencyMs)}`, `${x.name('latCount')} ${x.value(1)}`);
-      set.push(`${x.name('failures')} = ${x.value(0)}`);
-      set.push(ewma === undefined
-        ? `${x.name('ewma')} = if_not_exists(${x.name('ewma')}, ${x.value(report.latencyMs)})`
-        : `${x.name('ewma')} = ${x.value(ewma)}`);
-    } else {
-      add.push(`${x.name('errors')} ${x.value(1)}`);
-      if (report.failure) add.push(`${x.name('failures')} ${x.value(1)}`);
-    }
-  }
+  if (report) recordReport(x, set, add, report, ewma);
   if (tokens && tokens.delta !== 0) {
     add.push(`${x.name('rlTok')} ${x.value(tokens.delta)}`);
     if (tokens.window !== undefined) cond.push(`${x.name('rlWin')} = ${x.value(tokens.window)}`);
@@ -125,6 +128,21 @@ export function releaseUpdate(pk: string, key: string, report: CallReport | unde
   if (report) input.ReturnValues = 'UPDATED_NEW';
   if (tokens?.window !== undefined) input.ReturnValuesOnConditionCheckFailure = 'ALL_OLD';
   return input;
+}
+
+/** The statistics of a finished call (release and hand-off record the same). */
+export function recordReport(x: Expr, set: string[], add: string[], report: CallReport, ewma: number | undefined): void {
+  add.push(`${x.name('processed')} ${x.value(1)}`, `${x.name('tokIn')} ${x.value(report.promptTokens)}`, `${x.name('tokOut')} ${x.value(report.completionTokens)}`);
+  if (report.ok) {
+    add.push(`${x.name('latSum')} ${x.value(report.latencyMs)}`, `${x.name('latCount')} ${x.value(1)}`);
+    set.push(`${x.name('failures')} = ${x.value(0)}`);
+    set.push(ewma === undefined
+      ? `${x.name('ewma')} = if_not_exists(${x.name('ewma')}, ${x.value(report.latencyMs)})`
+      : `${x.name('ewma')} = ${x.value(ewma)}`);
+  } else {
+    add.push(`${x.name('errors')} ${x.value(1)}`);
+    if (report.failure) add.push(`${x.name('failures')} ${x.value(1)}`);
+  }
 }
 
 /** Pushes a lease's expiry out, if the lease is still held. */

@@ -3,9 +3,12 @@ import type { ModelConfig } from '../config/schema.js';
 import { admit } from './admission.js';
 import type { AdmissionPort } from './admission.js';
 import { TableIO } from './dynamo-io.js';
-import type { TableCounters } from './dynamo-io.js';
+import type { Item, TableCounters } from './dynamo-io.js';
 import { cooldownUpdate, extendUpdate, grantUpdate, releaseUpdate } from './dynamo-expressions.js';
-import type { TokenReconcile } from './dynamo-expressions.js';
+import type { TokenReconcile, UpdateInput } from './dynamo-expressions.js';
+import { clearDemandUpdate, demandUpdate, handOffUpdate } from './dynamo-handoff.js';
+import { handOff } from './handoff.js';
+import type { HandOffPort } from './handoff.js';
 import { DynamoRegistry } from './dynamo-registry.js';
 import { decodeShard, leaseKey, shardKey } from './items.js';
 import type { LeaseEntry } from './items.js';
@@ -18,7 +21,7 @@ import { checkGrant, cooldownMs, hasRateLimit, nextEwma, rateWindow, tokenDelta 
 import type { GrantAttempt, GrantCheck } from './rules.js';
 import { ensureCapacityTable } from './table.js';
 import type {
-  AcquireInput, AcquireOutcome, CallReport, CapacityStore, Lease, ModelSnapshot, ReapResult,
+  AcquireInput, AcquireOutcome, CallReport, CapacityStore, DemandPriority, HandOffOutcome, Lease, ModelSnapshot, ReapResult,
 } from './types.js';
 
 /** Attempts on one shard before admission moves on (a guessed rate window can be wrong once). */
@@ -43,6 +46,7 @@ export class DynamoCapacityStore implements CapacityStore {
   private readonly opts: ResolvedOptions;
   private readonly registry: DynamoRegistry;
   private readonly port: AdmissionPort;
+  private readonly handOffPort: HandOffPort;
   private readonly specCache = new Map<string, { plans: ShardPlan[]; at: number }>();
   /** Last rate window seen per shard item: picks the likely write (same window or rollover) first. */
   private readonly windows = new Map<string, number>();
@@ -58,6 +62,12 @@ export class DynamoCapacityStore implements CapacityStore {
       defaultTtlMs: this.opts.leaseTtlMs,
       plans: (modelId, refresh) => this.plans(modelId, refresh),
       tryGrant: (modelId, attempt, entries) => this.tryGrant(modelId, attempt, entries),
+    };
+    this.handOffPort = {
+      ...this.port,
+      cooldown: this.opts.cooldown,
+      tryHandOff: (lease, report, attempt, entry) => this.tryHandOff(lease, report, attempt, entry),
+      release: (lease, report) => this.release(lease, report),
     };
   }
 
@@ -128,6 +138,21 @@ export class DynamoCapacityStore implements CapacityStore {
     return true;
   }
 
+  handOff(lease: Lease, report: CallReport | undefined, next: AcquireInput): Promise<HandOffOutcome> {
+    return handOff(this.handOffPort, lease, report, next);
+  }
+
+  async markDemand(modelId: string, priority: DemandPriority, until: number): Promise<void> {
+    const plans = (await this.plans(modelId, false)) ?? [];
+    // A refused write means a later mark is already there (or the shard is gone): nothing to do.
+    await Promise.all(plans.map((p) => this.io.update(demandUpdate(shardKey(modelId, p.shard), priority, until))));
+  }
+
+  async clearDemand(modelId: string, priority: DemandPriority, until: number): Promise<void> {
+    const plans = (await this.plans(modelId, false)) ?? [];
+    await Promise.all(plans.map((p) => this.io.update(clearDemandUpdate(shardKey(modelId, p.shard), priority, until))));
+  }
+
   reap(now: number = this.opts.clock()): Promise<ReapResult> {
     return reapTable(this.io, now);
   }
@@ -165,9 +190,37 @@ export class DynamoCapacityStore implements CapacityStore {
     return plans;
   }
 
-  /** One shard: the conditional write, and on refusal the reason read from the returned item. */
+  /** One shard: the admission write, and on refusal the reason read from the returned item. */
   private async tryGrant(modelId: string, attempt: GrantAttempt, entries: LeaseEntry[]): Promise<GrantCheck> {
     const pk = shardKey(modelId, attempt.plan.shard);
+    return (await this.conditionalGrant(pk, attempt, entries, (stored, window, rollover) => grantUpdate(pk, attempt, stored, window, rollover))).check;
+  }
+
+  /** The hand-off write on the old lease's shard; learns the EWMA like a release. */
+  private async tryHandOff(lease: Lease, report: CallReport | undefined, attempt: GrantAttempt, entry: LeaseEntry): Promise<GrantCheck> {
+    const pk = shardKey(lease.modelId, lease.shard);
+    const call = {
+      report,
+      ewma: report?.ok ? this.nextEwma(pk, report.latencyMs) : undefined,
+      delta: lease.rateWindow !== undefined && report ? tokenDelta(lease.estimatedTokens, report) : 0,
+      leaseWindow: lease.rateWindow,
+    };
+    const { check, attributes } = await this.conditionalGrant(pk, attempt, [entry], (stored, window, rollover) =>
+      handOffUpdate(pk, attempt, stored[0]!, window, rollover, call));
+    if (check.ok && typeof attributes?.['ewma'] === 'number') this.ewmas.set(pk, attributes['ewma']);
+    return check;
+  }
+
+  /**
+   * A conditional write that grants `attempt.keys` (built by `build` for a rate window), and on
+   * refusal the reason read from the returned item; a wrong guess of the rate window is retried.
+   */
+  private async conditionalGrant(
+    pk: string,
+    attempt: GrantAttempt,
+    entries: LeaseEntry[],
+    build: (stored: LeaseEntry[], window: number, rollover: boolean) => UpdateInput,
+  ): Promise<{ check: GrantCheck; attributes?: Item | undefined }> {
     const rated = hasRateLimit(attempt.plan);
     const ours = rateWindow(attempt.now);
     const known = this.windows.get(pk);
@@ -176,24 +229,24 @@ export class DynamoCapacityStore implements CapacityStore {
     let last: GrantCheck = { ok: false, reason: 'full', fits: 0 };
     for (let i = 0; i < ATTEMPTS_PER_SHARD; i++) {
       const stored = rated ? entries.map((e) => ({ ...e, w: window })) : entries;
-      const res = await this.io.update(grantUpdate(pk, attempt, stored, window, rollover));
+      const res = await this.io.update(build(stored, window, rollover));
       if (res.ok) {
         if (rated) this.windows.set(pk, window);
-        return { ok: true, rollover, window };
+        return { check: { ok: true, rollover, window }, attributes: res.attributes };
       }
       const state = decodeShard(res.item ?? (await this.io.get(pk)));
       if (state && rated) this.windows.set(pk, state.rlWin);
       last = checkGrant(state, attempt);
       if (!last.ok && last.reason === 'duplicate_lease' && state && this.isOurs(state.leases, attempt.keys, entries)) {
         // Our own write, applied, whose response was lost and retried by the SDK.
-        return { ok: true, rollover: false, window: state.leases[attempt.keys[0]!]?.w ?? window };
+        return { check: { ok: true, rollover: false, window: state.leases[attempt.keys[0]!]?.w ?? window } };
       }
-      if (!last.ok) return last;
+      if (!last.ok) return { check: last };
       // The item admits us after all: our window guess was wrong, or it changed since (dynalite read).
       window = last.window;
       rollover = last.rollover;
     }
-    return last.ok ? { ok: false, reason: 'full', fits: 0 } : last;
+    return { check: last.ok ? { ok: false, reason: 'full', fits: 0 } : last };
   }
 
   private isOurs(leases: Record<string, LeaseEntry>, keys: string[], entries: LeaseEntry[]): boolean {

@@ -1,7 +1,9 @@
 import type { ModelConfig } from '../config/schema.js';
 import { admit } from './admission.js';
 import type { AdmissionPort } from './admission.js';
-import { emptyShard, leaseKey } from './items.js';
+import { handOff } from './handoff.js';
+import type { HandOffPort } from './handoff.js';
+import { DEMAND_CODE, emptyShard, leaseKey } from './items.js';
 import type { LeaseEntry, ShardState } from './items.js';
 import { toError } from '../errors/index.js';
 import { CapacityConfigError } from './errors.js';
@@ -13,7 +15,7 @@ import { checkGrant, cooldownMs, hasRateLimit, nextEwma, tokenDelta } from './ru
 import type { GrantAttempt, GrantCheck } from './rules.js';
 import { toSnapshot } from './snapshot.js';
 import type {
-  AcquireInput, AcquireOutcome, CallReport, CapacityStore, Lease, ModelSnapshot, ReapResult,
+  AcquireInput, AcquireOutcome, CallReport, CapacityStore, DemandPriority, HandOffOutcome, Lease, ModelSnapshot, ReapResult,
 } from './types.js';
 
 interface ModelEntry {
@@ -30,6 +32,7 @@ export class MemoryCapacityStore implements CapacityStore {
   private readonly models = new Map<string, ModelEntry>();
   private readonly opts: ResolvedOptions;
   private readonly port: AdmissionPort;
+  private readonly handOffPort: HandOffPort;
 
   constructor(options: CapacityStoreOptions = {}) {
     this.opts = resolveOptions(options);
@@ -39,6 +42,12 @@ export class MemoryCapacityStore implements CapacityStore {
       defaultTtlMs: this.opts.leaseTtlMs,
       plans: (modelId) => Promise.resolve(this.plansOf(modelId)),
       tryGrant: (modelId, attempt, entries) => Promise.resolve(this.grant(modelId, attempt, entries)),
+    };
+    this.handOffPort = {
+      ...this.port,
+      cooldown: this.opts.cooldown,
+      tryHandOff: (lease, report, attempt, entry) => Promise.resolve(this.handOver(lease, report, attempt, entry)),
+      release: (lease, report) => this.release(lease, report),
     };
   }
 
@@ -126,6 +135,22 @@ export class MemoryCapacityStore implements CapacityStore {
     return Promise.resolve(true);
   }
 
+  handOff(lease: Lease, report: CallReport | undefined, next: AcquireInput): Promise<HandOffOutcome> {
+    return handOff(this.handOffPort, lease, report, next);
+  }
+
+  markDemand(modelId: string, priority: DemandPriority, until: number): Promise<void> {
+    const code = DEMAND_CODE[priority];
+    for (const s of this.models.get(modelId)?.shards ?? []) s.demand[code] = Math.max(s.demand[code], until);
+    return Promise.resolve();
+  }
+
+  clearDemand(modelId: string, priority: DemandPriority, until: number): Promise<void> {
+    const code = DEMAND_CODE[priority];
+    for (const s of this.models.get(modelId)?.shards ?? []) if (s.demand[code] === until) s.demand[code] = 0;
+    return Promise.resolve();
+  }
+
   reap(now: number = this.opts.clock()): Promise<ReapResult> {
     let reclaimed = 0;
     for (const model of this.models.values()) {
@@ -151,11 +176,28 @@ export class MemoryCapacityStore implements CapacityStore {
     const shard = this.models.get(modelId)?.shards[attempt.plan.shard];
     const check = checkGrant(shard, attempt);
     if (!check.ok || !shard) return check;
+    this.addLeases(shard, attempt, entries, check);
+    shard.inFlight += attempt.keys.length;
+    return check;
+  }
+
+  /** The hand-off, as one atomic step: new lease in, old lease out, in-flight unchanged, call recorded. */
+  private handOver(lease: Lease, report: CallReport | undefined, attempt: GrantAttempt, entry: LeaseEntry): GrantCheck {
+    const shard = this.models.get(lease.modelId)?.shards[lease.shard];
+    const check = checkGrant(shard, attempt);
+    if (!check.ok || !shard) return check;
+    this.addLeases(shard, attempt, [entry], check);
+    delete shard.leases[attempt.replaces!];
+    if (report) this.record(lease, shard, report);
+    return check;
+  }
+
+  /** Stores granted lease entries and counts them in the rate window (not in `inFlight`). */
+  private addLeases(shard: ShardState, attempt: GrantAttempt, entries: LeaseEntry[], check: Extract<GrantCheck, { ok: true }>): void {
     const rated = hasRateLimit(attempt.plan);
     attempt.keys.forEach((key, i) => {
       shard.leases[key] = rated ? { ...entries[i]!, w: check.window } : { ...entries[i]! };
     });
-    shard.inFlight += attempt.keys.length;
     if (rated) {
       const tokens = attempt.keys.length * attempt.tokensEach;
       if (check.rollover) {
@@ -166,7 +208,6 @@ export class MemoryCapacityStore implements CapacityStore {
       shard.rlReq += attempt.keys.length;
       shard.rlTok += tokens;
     }
-    return check;
   }
 
   private leaseEntry(lease: Lease): LeaseEntry | undefined {

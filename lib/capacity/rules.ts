@@ -1,4 +1,5 @@
 import type { Priority } from '../contracts/request.js';
+import { DEMAND_CODE, higherPriorities } from './items.js';
 import type { ShardState } from './items.js';
 import type { ShardPlan } from './plan.js';
 import type { CallReport, RefusalReason } from './types.js';
@@ -25,14 +26,24 @@ export interface GrantAttempt {
   /** Tokens each lease reserves (already clamped with `tokenCharge`). */
   tokensEach: number;
   now: number;
+  /**
+   * Hand-off: the lease key given up in the same write. It must still be held, and the priority
+   * limit is checked with it replaced (`inFlight <= limit` instead of `inFlight <= limit − 1`).
+   */
+  replaces?: string;
+  /** Hand-off of a failed call: the shard's failure streak must be at most this before it, so the write starts no cooldown. */
+  maxFailures?: number;
 }
 
 export type GrantCheck =
   | { ok: true; /** The write must start a new rate window. */ rollover: boolean; window: number }
   | {
       ok: false;
-      /** `stale`: the item is missing or was written with another spec (capacity / limits changed): reload it. */
-      reason: RefusalReason | 'stale';
+      /**
+       * `stale`: the item is missing or was written with another spec (capacity / limits changed):
+       * reload it. `gone`: the lease a hand-off gives up is no longer held.
+       */
+      reason: RefusalReason | 'stale' | 'gone';
       retryAfterMs?: number;
       /** How many of the requested leases would fit now (for batch admission); 0 unless full / rate-limited. */
       fits: number;
@@ -51,15 +62,23 @@ export const hasRateLimit = (plan: ShardPlan): boolean => plan.rpm !== undefined
 
 /** Decides an attempt against a shard's current state. */
 export function checkGrant(state: ShardState | undefined, a: GrantAttempt): GrantCheck {
-  const refuse = (reason: RefusalReason | 'stale', fits = 0, retryAfterMs?: number): GrantCheck =>
+  const refuse = (reason: RefusalReason | 'stale' | 'gone', fits = 0, retryAfterMs?: number): GrantCheck =>
     retryAfterMs === undefined ? { ok: false, reason, fits } : { ok: false, reason, fits, retryAfterMs };
   // A missing shard item or another tag: the cached spec is out of date (or the model is gone).
   if (!state || state.tag !== a.plan.tag) return refuse('stale');
   if (a.keys.some((k) => state.leases[k] !== undefined)) return refuse('duplicate_lease');
+  if (a.replaces !== undefined && state.leases[a.replaces] === undefined) return refuse('gone');
   if (state.cooldownUntil > a.now) return refuse('cooldown', 0, state.cooldownUntil - a.now);
+  // The failed call being handed off would start a cooldown: no new call on this model.
+  if (a.maxFailures !== undefined && state.failures > a.maxFailures) return refuse('cooldown');
+  // A higher priority waits for this model: what frees up is theirs (see `markDemand`).
+  const demand = Math.max(0, ...higherPriorities(a.priority).map((p) => state.demand[DEMAND_CODE[p]]));
+  if (demand >= a.now) return refuse('full', 0, demand - a.now + 1);
 
   const count = a.keys.length;
-  const slotsFree = Math.max(0, a.plan.limits[a.priority] - state.inFlight);
+  // A hand-off replaces one of the counted leases.
+  const held = state.inFlight - (a.replaces === undefined ? 0 : 1);
+  const slotsFree = Math.max(0, a.plan.limits[a.priority] - held);
   const ourWindow = rateWindow(a.now);
   // A peer whose clock runs ahead may already have opened a later window: count in that one.
   const window = Math.max(ourWindow, state.rlWin);

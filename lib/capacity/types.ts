@@ -24,7 +24,15 @@ export interface ModelLiveState {
   windowRequests?: number;
   /** Tokens reserved (then reconciled) in the current rate-limit minute. */
   windowTokens?: number;
+  /**
+   * Live demand marks (epoch ms, the latest over the shards; absent when none is live): while one
+   * is live, priorities below it are not admitted (see `markDemand`).
+   */
+  demandUntil?: Partial<Record<DemandPriority, number>>;
 }
+
+/** Priorities that can mark demand: those with a lower priority to hold back. */
+export type DemandPriority = Exclude<Priority, 'low'>;
 
 /** A model as the registry knows it: static description plus live state. */
 export interface ModelSnapshot {
@@ -62,6 +70,15 @@ export type RefusalReason = 'full' | 'cooldown' | 'rate_limited' | 'unknown_mode
 export type AcquireOutcome =
   | { granted: true; lease: Lease }
   | { granted: false; reason: RefusalReason; /** When admission may succeed again, if known. */ retryAfterMs?: number };
+
+/**
+ * Outcome of `handOff`. Granted: the old lease is gone and `lease` holds the same slot. Refused:
+ * `released` tells whether this call freed the old lease (false: it was already released, reaped or
+ * handed over — `reason` is then `lease_gone` unless the new request was refused first).
+ */
+export type HandOffOutcome =
+  | { granted: true; lease: Lease }
+  | { granted: false; reason: RefusalReason | 'lease_gone'; retryAfterMs?: number; released: boolean };
 
 /** What happened during the call, recorded in the same write as the release. */
 export interface CallReport {
@@ -101,6 +118,26 @@ export interface CapacityStore {
   extend(lease: Lease, ttlMs: number): Promise<boolean>;
   /** Removes the lease and decrements in-flight in one write; false when already released/reaped. */
   release(lease: Lease, report?: CallReport): Promise<boolean>;
+  /**
+   * Gives a finished call's slot to the next request of the same model in ONE conditional write:
+   * records `report` as `release` would, replaces the old lease entry by the new one, and leaves
+   * in-flight unchanged. `next` is admitted under its own rules (priority share counted with the old
+   * lease replaced, cooldown — including one this report would start —, demand marks, rate limits,
+   * tag). When `next` is refused the store releases the old lease itself (a second write), so the
+   * slot is never kept nor freed twice. `next.modelId` must be the lease's model.
+   */
+  handOff(lease: Lease, report: CallReport | undefined, next: AcquireInput): Promise<HandOffOutcome>;
+  /**
+   * Marks that requests of `priority` wait for this model until `until` (epoch ms): admission of
+   * lower priorities is refused while the mark is live. One conditional write per shard; a mark
+   * only ever moves forward (an earlier `until` changes nothing).
+   */
+  markDemand(modelId: string, priority: DemandPriority, until: number): Promise<void>;
+  /**
+   * Withdraws a mark this caller set, when it is still exactly `until` (nobody moved it forward):
+   * the caller has no more such requests waiting. One conditional write per shard.
+   */
+  clearDemand(modelId: string, priority: DemandPriority, until: number): Promise<void>;
   /** Reclaims expired leases with conditional writes: each slot freed exactly once. */
   reap(now?: number): Promise<ReapResult>;
 }

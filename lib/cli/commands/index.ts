@@ -7,6 +7,7 @@ import { register as registerSend } from './send.js';
 import { register as registerTopics } from './topics.js';
 import { register as registerDev } from './dev.js';
 import { register as registerDemo } from './demo.js';
+import { register as registerBench } from './bench.js';
 
 /**
  * Every CLI command lives in a file of its own in this folder and exports `register(program)`.
@@ -21,4 +22,5 @@ export function registerCommands(_program: Command): void {
   registerTopics(_program);
   registerDev(_program);
   registerDemo(_program);
+  registerBench(_program);
 }
