@@ -69,6 +69,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const client = new AgentSchedClient({
     config: stack.config,
     clientId: 'demo',
+    // A fixed reply topic: repeated runs on a real broker do not leave a topic each behind.
+    replyTopic: 'agent.demo.replies',
     ...(stack.log ? { transport: new MemoryClientTransport(stack.log) } : {}),
   });
   let completed = 0;

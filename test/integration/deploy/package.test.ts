@@ -36,6 +36,9 @@ describe('The Lambda artifact', () => {
     const mappings = resources.filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
     expect(mappings.map((m) => (m.Properties['Topics'] as string[])[0]).sort()).toEqual(['high_priority', 'low_priority', 'medium_priority']);
     expect(mappings.every((m) => m.Properties['StartingPosition'] === 'TRIM_HORIZON')).toBe(true);
+    expect(mappings.every((m) => (m.Properties['ProvisionedPollerConfig'] as { MinimumPollers: number } | undefined)?.MinimumPollers === 1)).toBe(true);
+    const handlers = resources.filter((r) => r.Type === 'AWS::Lambda::Function').map((r) => String(r.Properties['Handler'])).sort();
+    expect(handlers).toEqual(['dist/autoscale.handler', 'dist/reaper.handler', 'dist/schedule.handler']);
     expect(resources.filter((r) => r.Type === 'AWS::DynamoDB::Table')).toHaveLength(2);
     const fn = resources.find((r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties['Handler']).startsWith('dist/schedule'));
     expect(fn?.Properties['Runtime']).toBe('nodejs22.x');
