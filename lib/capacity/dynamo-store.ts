@@ -202,8 +202,6 @@ export class DynamoCapacityStore implements CapacityStore {
     const call = {
       report,
       ewma: report?.ok ? this.nextEwma(pk, report.latencyMs) : undefined,
-      delta: lease.rateWindow !== undefined && report ? tokenDelta(lease.estimatedTokens, report) : 0,
-      leaseWindow: lease.rateWindow,
     };
     const { check, attributes } = await this.conditionalGrant(pk, attempt, [entry], (stored, window, rollover) =>
       handOffUpdate(pk, attempt, stored[0]!, window, rollover, call));

@@ -2,7 +2,7 @@ import { InvalidLeaseError } from './errors.js';
 import { PRIORITY_CODE, leaseKey } from './items.js';
 import type { LeaseEntry } from './items.js';
 import type { ShardPlan } from './plan.js';
-import { hasRateLimit, tokenCharge } from './rules.js';
+import { hasRateLimit, tokenCharge, tokenDelta } from './rules.js';
 import type { CooldownPolicy, GrantAttempt, GrantCheck } from './rules.js';
 import type { AcquireInput, CallReport, HandOffOutcome, Lease, RefusalReason } from './types.js';
 
@@ -51,6 +51,7 @@ export async function handOff(port: HandOffPort, lease: Lease, report: CallRepor
     const attempt: GrantAttempt = { plan, priority: next.priority, keys: [newKey], tokensEach, now, replaces: oldKey };
     // A failure that would reach the threshold starts a cooldown: then no new call on this model.
     if (report && !report.ok && report.failure) attempt.maxFailures = port.cooldown.failure_threshold - 2;
+    if (report && lease.rateWindow !== undefined) attempt.released = { delta: tokenDelta(lease.estimatedTokens, report), window: lease.rateWindow };
     const entry: LeaseEntry = { e: now + ttl, p: PRIORITY_CODE[next.priority], t: tokensEach, r: Math.floor(port.random() * 0xffffff) };
     const check = await port.tryHandOff(lease, report, attempt, entry);
     if (check.ok) {

@@ -186,9 +186,10 @@ export class MemoryCapacityStore implements CapacityStore {
     const shard = this.models.get(lease.modelId)?.shards[lease.shard];
     const check = checkGrant(shard, attempt);
     if (!check.ok || !shard) return check;
-    this.addLeases(shard, attempt, [entry], check);
-    delete shard.leases[attempt.replaces!];
+    // Recorded before the new lease is counted, so the tokens reconcile exactly as release + acquire.
     if (report) this.record(lease, shard, report);
+    delete shard.leases[attempt.replaces!];
+    this.addLeases(shard, attempt, [entry], check);
     return check;
   }
 

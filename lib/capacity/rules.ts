@@ -33,6 +33,24 @@ export interface GrantAttempt {
   replaces?: string;
   /** Hand-off of a failed call: the shard's failure streak must be at most this before it, so the write starts no cooldown. */
   maxFailures?: number;
+  /** Hand-off on a rated model: the finished call's token reconciliation, applied in the same write. */
+  released?: ReleasedTokens;
+}
+
+/** Real usage minus reservation of a finished call, and the window its reservation was counted in. */
+export interface ReleasedTokens {
+  delta: number;
+  window: number | undefined;
+}
+
+/**
+ * Tokens a hand-off adds to the stored window for the finished call, exactly as release + acquire
+ * would: overuse is charged, a refund given back only to the reservation's own window, and nothing
+ * when the write starts a new window (release would have touched the old one, which is discarded).
+ */
+export function releasedCarry(r: ReleasedTokens | undefined, window: number, rollover: boolean): number {
+  if (!r || rollover) return 0;
+  return r.delta > 0 || (r.delta < 0 && r.window === window) ? r.delta : 0;
 }
 
 export type GrantCheck =
@@ -86,7 +104,7 @@ export function checkGrant(state: ShardState | undefined, a: GrantAttempt): Gran
   let rateFree = Number.POSITIVE_INFINITY;
   if (hasRateLimit(a.plan)) {
     const req = rollover ? 0 : state.rlReq;
-    const tok = rollover ? 0 : state.rlTok;
+    const tok = rollover ? 0 : state.rlTok + releasedCarry(a.released, window, rollover);
     if (a.plan.rpm !== undefined) rateFree = Math.min(rateFree, Math.max(0, a.plan.rpm - req));
     if (a.plan.tpm !== undefined) {
       // Reconciliation may push a window past its budget (usage above the estimate): then nothing fits.

@@ -127,6 +127,8 @@ export const ConfigSchema = z
         /** Stop waiting for slots this long before the invocation's time runs out, and re-publish. */
         republish_margin_ms: z.number().int().min(0).default(10_000),
         max_republish: z.number().int().min(0).default(100),
+        /** A request waiting longer than this is admitted as one priority higher (starvation guard); 0 = never. */
+        aging_ms: z.number().int().min(0).default(30_000),
         /** Log prompt text (off by default: prompts may hold personal data). */
         log_prompts: z.boolean().default(false),
       })

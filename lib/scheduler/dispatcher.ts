@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { DemandMarks, demandBlocks } from '../capacity/demand.js';
 import { priorityLimit } from '../capacity/shares.js';
-import type { Lease, ModelSnapshot } from '../capacity/types.js';
+import type { CallReport, DemandPriority, HandOffOutcome, Lease, ModelSnapshot } from '../capacity/types.js';
+import type { Priority } from '../contracts/request.js';
 import { isCoolingDown, eligibleModels } from '../routing/eligible.js';
 import { backoffMs } from '../llm/backoff.js';
 import { classifyError } from '../llm/errors.js';
@@ -9,7 +11,7 @@ import { completedResult, failedResult } from '../contracts/results.js';
 import type { AgentResult, ErrorCode } from '../contracts/result.js';
 import { toError } from '../errors/index.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
-import { compareJobs } from './job.js';
+import { PRIORITY_RANK, admissionPriority, canServe, compareJobs } from './job.js';
 import type { Job } from './job.js';
 import type { ClaimOutcome } from './ledger.js';
 import type { Outbox } from './outbox.js';
@@ -24,6 +26,8 @@ const POLL_MIN_MS = 20;
 /** How stale a fleet snapshot may be when choosing which writes to try. */
 const SNAPSHOT_MAX_AGE_MS = 50;
 const POLL_MAX_MS = 250;
+/** Poll ceiling while this invocation holds demand marks: slots freed for it are held back from others. */
+const POLL_DEMAND_MAX_MS = 50;
 /** Completion tokens assumed for the TPM estimate when the request sets no `max_tokens`. */
 const DEFAULT_COMPLETION_ESTIMATE = 256;
 
@@ -57,6 +61,8 @@ export class BatchDispatcher {
   private waiting: Job[] = [];
   private watching: Job[] = [];
   private readonly active = new Set<Promise<void>>();
+  /** Jobs whose call is under way, with the priority they were admitted as. */
+  private readonly running = new Map<Job, Priority>();
   private readonly claimed = new Set<Job>();
   private snapshots = new Map<string, ModelSnapshot>();
   private fatal: Error | undefined;
@@ -64,6 +70,9 @@ export class BatchDispatcher {
   private pollMs = POLL_MIN_MS;
   private readonly abort = new AbortController();
   private readonly started: number;
+  private readonly demand: DemandMarks;
+  /** The job `admit` is working on: a hand-off must not take it meanwhile. */
+  private admitting: Job | undefined;
 
   constructor(
     private readonly deps: SchedulerDeps,
@@ -72,6 +81,7 @@ export class BatchDispatcher {
     private readonly summary: BatchSummary,
   ) {
     this.started = deps.clock.now();
+    this.demand = new DemandMarks(deps.store);
   }
 
   async run(jobs: Job[]): Promise<void> {
@@ -85,6 +95,8 @@ export class BatchDispatcher {
       await this.shutdown();
       throw err;
     }
+    // Nothing waits here any more: give the models back to lower priorities at once.
+    await this.demand.settle(this.deps.clock.now());
   }
 
   private get margin(): number {
@@ -105,8 +117,10 @@ export class BatchDispatcher {
       await this.expireDeadlines(now);
       await this.checkWatching(now);
       const admitted = await this.admit(now);
+      await this.demand.settle(now, (modelId, priority) => this.stillWaitingFor(modelId, priority, now));
       if (this.waiting.length === 0 && this.watching.length === 0 && this.active.size === 0) return;
-      this.pollMs = admitted ? POLL_MIN_MS : Math.min(POLL_MAX_MS, this.pollMs * 1.5);
+      const ceiling = this.demand.holding(now) ? POLL_DEMAND_MAX_MS : POLL_MAX_MS;
+      this.pollMs = admitted ? POLL_MIN_MS : Math.min(ceiling, this.pollMs * 1.5);
       await this.sleep(this.pollMs * (0.5 + this.deps.random()));
       // Other invocations release slots too: look at the table again before the next round.
       if (this.waiting.length > 0) await this.refreshSnapshots();
@@ -208,13 +222,18 @@ export class BatchDispatcher {
     });
   }
 
-  /** One admission round over the waiting jobs, in priority order. Returns true if any was admitted. */
+  /**
+   * One admission round over the waiting jobs, in priority order. Returns true if any was admitted.
+   * A high- or medium-priority job refused because its models are full marks demand on them.
+   */
   private async admit(now: number): Promise<boolean> {
     let admitted = false;
     // Model id → best (lowest) priority rank refused this round: lower priorities skip it.
     const refused = new Map<string, number>();
+    const wanted = new Map<string, readonly [string, DemandPriority]>();
     for (const job of [...this.waiting]) {
-      if (job.notBefore > now) continue;
+      // A finished call may have handed its slot to this job while we awaited a write.
+      if (job.notBefore > now || !this.waiting.includes(job)) continue;
       const { eligible, reason } = eligibleModels(job.request, [...this.snapshots.values()], now);
       if (reason) {
         this.remove(job);
@@ -222,39 +241,80 @@ export class BatchDispatcher {
         await this.finish(job, this.failure(job, 'no_capable_model', message), { deadLetter: true });
         continue;
       }
-      const ordered = this.deps.router.order(job.request, eligible, now);
-      const candidates = [...ordered.filter((m) => !job.failedModels.has(m.spec.id)), ...ordered.filter((m) => job.failedModels.has(m.spec.id))];
-      for (const model of candidates) {
-        const id = model.spec.id;
-        if (isCoolingDown(model, now)) continue;
-        const refusedRank = refused.get(id);
-        if (refusedRank !== undefined && job.rank >= refusedRank) continue;
-        if (model.state.inFlight >= priorityLimit(model.spec.capacity, this.deps.config.capacity.priority_shares[job.request.priority])) {
-          refused.set(id, Math.min(refusedRank ?? job.rank, job.rank));
+      const priority = admissionPriority(job, now, this.deps.config.scheduler.aging_ms);
+      const full: string[] = [];
+      this.admitting = job;
+      try {
+        if (await this.admitOne(job, priority, eligible, refused, full, now)) {
+          admitted = true;
           continue;
         }
-        const outcome = await this.deps.store.acquire({
-          modelId: id,
-          priority: job.request.priority,
-          leaseId: randomUUID(),
-          estimatedTokens: estimateTokens(job),
-        });
-        if (outcome.granted) {
-          model.state.inFlight += 1;
-          this.remove(job);
-          this.start(job, model, outcome.lease);
-          admitted = true;
-          break;
-        }
-        refused.set(id, Math.min(refusedRank ?? job.rank, job.rank));
+      } finally {
+        this.admitting = undefined;
+      }
+      if (priority !== 'low') for (const id of full) wanted.set(`${priority}:${id}`, [id, priority]);
+    }
+    await this.demand.mark(wanted.values(), now, (id, p) => this.snapshots.get(id)?.state.demandUntil?.[p] ?? 0);
+    return admitted;
+  }
+
+  /** Tries the job's models in routing order; `full` collects those full for its priority. */
+  private async admitOne(job: Job, priority: Priority, eligible: ModelSnapshot[], refused: Map<string, number>, full: string[], now: number): Promise<boolean> {
+    const rank = PRIORITY_RANK[priority];
+    for (const model of this.candidates(job, eligible, now)) {
+      const id = model.spec.id;
+      if (isCoolingDown(model, now)) continue;
+      const refusedRank = refused.get(id);
+      if (refusedRank !== undefined && rank >= refusedRank) continue;
+      const limit = this.limit(model, priority);
+      // Full for this priority, or held for a higher one: no write until the table says otherwise.
+      if (model.state.inFlight >= limit || demandBlocks(model, priority, now)) {
+        refused.set(id, Math.min(refusedRank ?? rank, rank));
+        full.push(id);
+        continue;
+      }
+      const outcome = await this.deps.store.acquire({ modelId: id, priority, leaseId: randomUUID(), estimatedTokens: estimateTokens(job) });
+      if (outcome.granted) {
+        model.state.inFlight += 1;
+        this.remove(job);
+        this.start(job, model, outcome.lease);
+        return true;
+      }
+      refused.set(id, Math.min(refusedRank ?? rank, rank));
+      if (outcome.reason === 'full') {
         // Full for this priority: skip it until the next read of the table says otherwise.
-        if (outcome.reason === 'full') model.state.inFlight = Math.max(model.state.inFlight, priorityLimit(model.spec.capacity, this.deps.config.capacity.priority_shares[job.request.priority]));
-        if (outcome.reason === 'cooldown' || outcome.reason === 'rate_limited') {
-          model.state.cooldownUntil = Math.max(model.state.cooldownUntil, now + (outcome.retryAfterMs ?? POLL_MAX_MS));
-        }
+        model.state.inFlight = Math.max(model.state.inFlight, limit);
+        full.push(id);
+      }
+      if (outcome.reason === 'cooldown' || outcome.reason === 'rate_limited') {
+        model.state.cooldownUntil = Math.max(model.state.cooldownUntil, now + (outcome.retryAfterMs ?? POLL_MAX_MS));
       }
     }
-    return admitted;
+    return false;
+  }
+
+  /** The job's models in routing order, those that already failed it last. */
+  private candidates(job: Job, eligible: ModelSnapshot[], now: number): ModelSnapshot[] {
+    const ordered = this.deps.router.order(job.request, eligible, now);
+    return [...ordered.filter((m) => !job.failedModels.has(m.spec.id)), ...ordered.filter((m) => job.failedModels.has(m.spec.id))];
+  }
+
+  private limit(model: ModelSnapshot, priority: Priority): number {
+    return priorityLimit(model.spec.capacity, this.deps.config.capacity.priority_shares[priority]);
+  }
+
+  /**
+   * True while the demand behind a mark lasts: a job of that priority that could use the model is
+   * waiting, or still running — its batch is not done, and the next batch of the same topic (which
+   * this invocation cannot see yet) usually brings more of the same work.
+   */
+  private stillWaitingFor(modelId: string, priority: DemandPriority, now: number): boolean {
+    const model = this.snapshots.get(modelId);
+    if (!model) return false;
+    const agingMs = this.deps.config.scheduler.aging_ms;
+    if (this.waiting.some((j) => canServe(j, model.spec) && admissionPriority(j, now, agingMs) === priority)) return true;
+    for (const [job, admittedAs] of this.running) if (admittedAs === priority && canServe(job, model.spec)) return true;
+    return false;
   }
 
   private remove(job: Job): void {
@@ -267,12 +327,14 @@ export class BatchDispatcher {
     this.deps.metrics.add('admitted', dims);
     this.deps.metrics.add('queue_wait_ms', dims, Math.max(0, now - job.firstSeen));
     this.deps.metrics.add('admission_wait_ms', dims, now - this.started);
+    this.running.set(job, lease.priority);
     const p: Promise<void> = this.execute(job, model, lease)
       .catch((err: unknown) => {
         this.fatal ??= toError(err);
       })
       .finally(() => {
         this.active.delete(p);
+        this.running.delete(job);
         this.wake();
       });
     this.active.add(p);
@@ -307,7 +369,7 @@ export class BatchDispatcher {
       return;
     }
     clearInterval(extender);
-    await this.release(model, lease, {
+    await this.passOn(model, lease, {
       ok: true,
       latencyMs: answer.latencyMs,
       promptTokens: answer.usage.prompt_tokens,
@@ -330,14 +392,17 @@ export class BatchDispatcher {
 
   private async onCallFailure(job: Job, model: ModelSnapshot, lease: Lease, error: LlmCallError, latencyMs: number): Promise<void> {
     const failure = error.kind === 'rejected' ? undefined : error.kind;
-    await this.release(model, lease, {
+    const report: CallReport = {
       ok: false,
       latencyMs,
       promptTokens: 0,
       completionTokens: 0,
       ...(failure ? { failure } : {}),
       ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-    });
+    };
+    // A 429 cools the model down: its slot is not passed on.
+    if (error.kind === 'rate_limited') await this.release(model, lease, report);
+    else await this.passOn(model, lease, report);
     if (this.abort.signal.aborted) return;
     const now = this.deps.clock.now();
     if (error.kind === 'rate_limited') {
@@ -372,10 +437,66 @@ export class BatchDispatcher {
     return timer;
   }
 
-  private async release(model: ModelSnapshot, lease: Lease, report?: Parameters<SchedulerDeps['store']['release']>[1]): Promise<void> {
+  private async release(model: ModelSnapshot, lease: Lease, report?: CallReport): Promise<void> {
     await this.deps.store.release(lease, report);
     model.state.inFlight = Math.max(0, model.state.inFlight - 1);
     this.wake();
+  }
+
+  /**
+   * A finished call's slot goes to the best waiting job that can use the model, in one write
+   * (`CapacityStore.handOff`: release + acquire at once, in-flight unchanged). Released when no job
+   * fits or the store refuses the job (the store then releases it itself).
+   */
+  private async passOn(model: ModelSnapshot, lease: Lease, report: CallReport): Promise<void> {
+    const now = this.deps.clock.now();
+    const current = this.snapshots.get(model.spec.id) ?? model;
+    const next = this.canStartCalls() ? this.nextFor(current, now) : undefined;
+    if (!next) return this.release(model, lease, report);
+    // Taken out of the queue while the write is in flight, so the admission loop leaves it alone.
+    this.remove(next.job);
+    let out: HandOffOutcome;
+    try {
+      out = await this.deps.store.handOff(lease, report, { modelId: current.spec.id, priority: next.priority, leaseId: randomUUID(), estimatedTokens: estimateTokens(next.job) });
+    } catch (err) {
+      this.enqueue(next.job);
+      throw err;
+    }
+    if (out.granted && !this.abort.signal.aborted) {
+      this.start(next.job, current, out.lease);
+      return;
+    }
+    // Shutting down meanwhile: the slot is freed, the job is left to the batch's retry.
+    if (out.granted) await this.deps.store.release(out.lease);
+    this.enqueue(next.job);
+    current.state.inFlight = Math.max(0, current.state.inFlight - 1);
+    if (!out.granted && out.reason === 'full') current.state.inFlight = Math.max(current.state.inFlight, this.limit(current, next.priority));
+    this.wake();
+  }
+
+  private canStartCalls(): boolean {
+    return !this.abort.signal.aborted && this.fatal === undefined && this.invocation.remainingMs() - this.margin >= MIN_CALL_MS;
+  }
+
+  /**
+   * The waiting job a slot of `model` goes to: the first in priority-then-deadline order that is due,
+   * can use the model, is not held back by a higher demand mark, and whose router would pick this
+   * model among those with room (a model that failed it only when no other is left).
+   */
+  private nextFor(model: ModelSnapshot, now: number): { job: Job; priority: Priority } | undefined {
+    if (isCoolingDown(model, now)) return undefined;
+    const fleet = [...this.snapshots.values()];
+    for (const job of this.waiting) {
+      if (job === this.admitting || job.notBefore > now || job.deadline <= now || !canServe(job, model.spec)) continue;
+      const priority = admissionPriority(job, now, this.deps.config.scheduler.aging_ms);
+      if (demandBlocks(model, priority, now)) continue;
+      const { eligible } = eligibleModels(job.request, fleet, now);
+      const first = this.candidates(job, eligible, now).find(
+        (m) => m.spec.id === model.spec.id || (!isCoolingDown(m, now) && m.state.inFlight < this.limit(m, priority) && !demandBlocks(m, priority, now)),
+      );
+      if (first?.spec.id === model.spec.id) return { job, priority };
+    }
+    return undefined;
   }
 
   /**
@@ -439,7 +560,8 @@ export class BatchDispatcher {
   /** Infrastructure failure: stop calls, free every slot and claim, let the batch be retried. */
   private async shutdown(): Promise<void> {
     this.abort.abort();
-    await Promise.allSettled([...this.active]);
+    // A hand-off in flight may still start a call: wait until none is left.
+    while (this.active.size > 0) await Promise.allSettled([...this.active]);
     await Promise.allSettled([...this.claimed].map((job) => this.deps.ledger.abandon(job.key, this.deps.ownerId)));
   }
 }

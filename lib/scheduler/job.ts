@@ -1,3 +1,4 @@
+import type { ModelConfig } from '../config/schema.js';
 import type { AgentRequest, Priority } from '../contracts/request.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import type { RequestKey } from './ledger.js';
@@ -8,7 +9,8 @@ export const HEADER_FIRST_SEEN = 'agentsched-first-seen';
 export const HEADER_LLM_ATTEMPTS = 'agentsched-llm-attempts';
 export const HEADER_CORRELATION = 'correlation_id';
 
-const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
+export const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
+const ONE_UP: Record<Priority, Priority> = { high: 'high', medium: 'high', low: 'medium' };
 
 /** One admissible request while this invocation works on it. */
 export interface Job {
@@ -76,4 +78,20 @@ export function compareJobs(a: Job, b: Job): number {
 
 export function jobKeyString(key: RequestKey): string {
   return `${key.id}\u0000${key.correlationId}`;
+}
+
+/**
+ * The priority a job is admitted as: its own, or one level higher once it has waited longer than
+ * `agingMs` since it first reached a topic (starvation guard; 0 = never). Only the share and
+ * demand-mark checks see it; the job's result keeps its own priority.
+ */
+export function admissionPriority(job: Job, now: number, agingMs: number): Priority {
+  const own = job.request.priority;
+  return agingMs > 0 && now - job.firstSeen > agingMs ? ONE_UP[own] : own;
+}
+
+/** True when `model` may serve the job: it supports the task and is the model the request names, if any. */
+export function canServe(job: Job, model: ModelConfig): boolean {
+  const wanted = job.request.model_id;
+  return (wanted == null || wanted === model.id) && model.supported_tasks.includes(job.request.task_type);
 }

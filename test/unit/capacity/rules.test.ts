@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyShard } from '../../../lib/capacity/items.js';
 import type { ShardState } from '../../../lib/capacity/items.js';
 import { planModel } from '../../../lib/capacity/plan.js';
-import { checkGrant, cooldownMs, nextEwma, rateWindow, tokenCharge, worstRefusal } from '../../../lib/capacity/rules.js';
+import { checkGrant, cooldownMs, nextEwma, rateWindow, releasedCarry, tokenCharge, worstRefusal } from '../../../lib/capacity/rules.js';
 import type { GrantAttempt } from '../../../lib/capacity/rules.js';
 import { DEFAULT_SHARES } from '../../../lib/capacity/shares.js';
 import { model, T0 } from './store-contract.js';
@@ -74,5 +74,33 @@ describe('token and latency helpers', () => {
   it('reports capacity before rate limits before cooldown when every shard refused', () => {
     expect(worstRefusal(['cooldown', 'full', 'rate_limited'])).toBe('full');
     expect(worstRefusal(['cooldown', 'rate_limited'])).toBe('rate_limited');
+  });
+});
+
+describe('checkGrant for a hand-off', () => {
+  const plan = planModel(model({ capacity: 4 }), DEFAULT_SHARES)[0]!;
+  const shard = (over: Partial<ShardState> = {}): ShardState => ({ ...emptyShard('m', 0), tag: plan.tag, capacity: 4, ...over });
+  const held = { old: { e: T0 + 1, p: 'h', t: 0, r: 1 } };
+
+  it('counts the lease it replaces, so in-flight may equal the priority limit', () => {
+    const attempt: GrantAttempt = { plan, priority: 'low', keys: ['new'], tokensEach: 0, now: T0, replaces: 'old' };
+    expect(checkGrant(shard({ inFlight: 3, leases: held }), attempt)).toMatchObject({ ok: true });
+    expect(checkGrant(shard({ inFlight: 4, leases: held }), attempt)).toMatchObject({ ok: false, reason: 'full' });
+    expect(checkGrant(shard({ inFlight: 3 }), attempt)).toMatchObject({ ok: false, reason: 'gone' });
+  });
+
+  it('refuses when the finished call would start a cooldown, or a higher priority holds a live mark', () => {
+    const attempt: GrantAttempt = { plan, priority: 'medium', keys: ['new'], tokensEach: 0, now: T0, replaces: 'old', maxFailures: 1 };
+    expect(checkGrant(shard({ inFlight: 1, leases: held, failures: 2 }), attempt)).toMatchObject({ ok: false, reason: 'cooldown' });
+    expect(checkGrant(shard({ inFlight: 1, leases: held, demand: { h: T0, m: 0 } }), attempt)).toMatchObject({ ok: false, reason: 'full', retryAfterMs: 1 });
+    expect(checkGrant(shard({ inFlight: 1, leases: held, demand: { h: T0 - 1, m: T0 + 5 } }), attempt)).toMatchObject({ ok: true });
+  });
+
+  it('reconciles the finished call\'s tokens as release + acquire would', () => {
+    expect(releasedCarry({ delta: 50, window: 3 }, 4, false)).toBe(50);
+    expect(releasedCarry({ delta: -50, window: 4 }, 4, false)).toBe(-50);
+    expect(releasedCarry({ delta: -50, window: 3 }, 4, false)).toBe(0);
+    expect(releasedCarry({ delta: 50, window: 3 }, 4, true)).toBe(0);
+    expect(releasedCarry(undefined, 4, false)).toBe(0);
   });
 });
