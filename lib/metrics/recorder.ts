@@ -6,6 +6,8 @@ export interface MetricDimensions {
 
 export type MetricName =
   | 'admitted'
+  /** Admissions that took over a finished call's slot in the same write (no release + acquire). */
+  | 'handed_off'
   | 'deferred'
   | 'completed'
   | 'failed'

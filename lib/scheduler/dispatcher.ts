@@ -7,19 +7,17 @@ import { isCoolingDown, eligibleModels } from '../routing/eligible.js';
 import { backoffMs } from '../llm/backoff.js';
 import { classifyError } from '../llm/errors.js';
 import type { LlmCallError } from '../llm/errors.js';
-import { completedResult, failedResult } from '../contracts/results.js';
-import type { AgentResult, ErrorCode } from '../contracts/result.js';
+import { completedResult } from '../contracts/results.js';
+import type { ErrorCode } from '../contracts/result.js';
 import { toError } from '../errors/index.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
 import { PRIORITY_RANK, admissionPriority, canServe, compareJobs } from './job.js';
 import type { Job } from './job.js';
-import type { ClaimOutcome } from './ledger.js';
+import { Answers, CLAIM_MARGIN_MS } from './answers.js';
 import type { Outbox } from './outbox.js';
 
 /** Shortest model call worth starting; with less time left the request is deferred instead. */
 const MIN_CALL_MS = 1_000;
-/** A claim outlives its call by this much, so a slow release never lets a duplicate in early. */
-const CLAIM_MARGIN_MS = 15_000;
 /** How often a duplicate held by another invocation is looked at again. */
 const WATCH_INTERVAL_MS = 500;
 const POLL_MIN_MS = 20;
@@ -63,7 +61,7 @@ export class BatchDispatcher {
   private readonly active = new Set<Promise<void>>();
   /** Jobs whose call is under way, with the priority they were admitted as. */
   private readonly running = new Map<Job, Priority>();
-  private readonly claimed = new Set<Job>();
+  private readonly answers: Answers;
   private snapshots = new Map<string, ModelSnapshot>();
   private fatal: Error | undefined;
   private wakeUp: (() => void) | undefined;
@@ -82,6 +80,7 @@ export class BatchDispatcher {
   ) {
     this.started = deps.clock.now();
     this.demand = new DemandMarks(deps.store);
+    this.answers = new Answers(deps, outbox, summary, (job, until) => this.watch(job, until));
   }
 
   async run(jobs: Job[]): Promise<void> {
@@ -160,7 +159,7 @@ export class BatchDispatcher {
     const keep: Job[] = [];
     for (const [i, job] of this.waiting.entries()) {
       const o = outcomes[i]!;
-      if (o.kind === 'done') await this.handleDone(job, o);
+      if (o.kind === 'done') await this.answers.handleDone(job, o);
       else if (o.kind === 'busy') this.watch(job, o.until);
       else keep.push(job);
     }
@@ -182,7 +181,7 @@ export class BatchDispatcher {
         continue;
       }
       this.watching = this.watching.filter((j) => j !== job);
-      if (o.kind === 'done') await this.handleDone(job, o);
+      if (o.kind === 'done') await this.answers.handleDone(job, o);
       else this.enqueue(job);
     }
   }
@@ -192,34 +191,13 @@ export class BatchDispatcher {
     this.waiting.sort(compareJobs);
   }
 
-  private async handleDone(job: Job, outcome: Extract<ClaimOutcome, { kind: 'done' }>): Promise<void> {
-    this.summary.duplicates += 1;
-    this.deps.metrics.add('duplicates', { model: outcome.result?.model_id ?? 'none', priority: job.request.priority });
-    if (outcome.published) return;
-    // Answered but the publish may not have happened (crash in between): publish the stored result.
-    if (outcome.result) await this.outbox.publishResult(outcome.result, job.request.reply_topic, job.record.key);
-    else this.deps.logger.warn('stored result unavailable; not re-published', { correlationId: job.key.correlationId });
-    await this.deps.ledger.markPublished(job.key);
-  }
-
   private async expireDeadlines(now: number): Promise<void> {
     const expired = this.waiting.filter((j) => j.deadline <= now);
     if (expired.length === 0) return;
     this.waiting = this.waiting.filter((j) => j.deadline > now);
     for (const job of expired) {
-      await this.finish(job, this.failure(job, 'deadline_exceeded', 'the request passed its deadline before a model slot was free'));
+      await this.answers.finish(job, this.answers.failure(job, 'deadline_exceeded', 'the request passed its deadline before a model slot was free'));
     }
-  }
-
-  private failure(job: Job, code: ErrorCode, message: string, extra: { modelId?: string; retryable?: boolean } = {}): AgentResult {
-    return failedResult(job.request, {
-      code,
-      message,
-      modelId: extra.modelId ?? null,
-      retryable: extra.retryable ?? false,
-      queuedMs: Math.max(0, this.deps.clock.now() - job.firstSeen),
-      attempts: job.attempts,
-    });
   }
 
   /**
@@ -238,7 +216,7 @@ export class BatchDispatcher {
       if (reason) {
         this.remove(job);
         const message = reason === 'unknown_model' ? `model ${job.request.model_id ?? ''} is not configured` : `no configured model supports ${job.request.task_type}`;
-        await this.finish(job, this.failure(job, 'no_capable_model', message), { deadLetter: true });
+        await this.answers.finish(job, this.answers.failure(job, 'no_capable_model', message), { deadLetter: true });
         continue;
       }
       const priority = admissionPriority(job, now, this.deps.config.scheduler.aging_ms);
@@ -352,11 +330,11 @@ export class BatchDispatcher {
     const claim = await this.deps.ledger.claim(job.key, this.deps.ownerId, timeoutMs + CLAIM_MARGIN_MS);
     if (claim.kind !== 'claimed') {
       await this.release(model, lease);
-      if (claim.kind === 'done') await this.handleDone(job, claim);
+      if (claim.kind === 'done') await this.answers.handleDone(job, claim);
       else this.watch(job, claim.until);
       return;
     }
-    this.claimed.add(job);
+    this.answers.claimed.add(job);
     job.attempts += 1;
     const started = this.deps.clock.now();
     const extender = this.keepLeaseAlive(lease);
@@ -387,7 +365,7 @@ export class BatchDispatcher {
       llmMs: answer.latencyMs,
       attempts: job.attempts,
     });
-    await this.finish(job, result);
+    await this.answers.finish(job, result);
   }
 
   private async onCallFailure(job: Job, model: ModelSnapshot, lease: Lease, error: LlmCallError, latencyMs: number): Promise<void> {
@@ -414,7 +392,7 @@ export class BatchDispatcher {
     // attempt (the deadline still bounds it). Other failures count toward max_attempts.
     if (error.kind !== 'rate_limited') job.countedAttempts += 1;
     if (!error.retryable || job.countedAttempts >= this.deps.config.scheduler.max_attempts) {
-      await this.finish(job, this.failure(job, code, error.message, { modelId: model.spec.id, retryable: error.retryable }), { deadLetter: true });
+      await this.answers.finish(job, this.answers.failure(job, code, error.message, { modelId: model.spec.id, retryable: error.retryable }), { deadLetter: true });
       return;
     }
     job.lastError = { code: code === 'rate_limited' || code === 'timeout' ? code : 'model_error', message: error.message, modelId: model.spec.id };
@@ -463,6 +441,7 @@ export class BatchDispatcher {
       throw err;
     }
     if (out.granted && !this.abort.signal.aborted) {
+      this.deps.metrics.add('handed_off', { model: current.spec.id, priority: next.job.request.priority });
       this.start(next.job, current, out.lease);
       return;
     }
@@ -499,39 +478,6 @@ export class BatchDispatcher {
     return undefined;
   }
 
-  /**
-   * Answers a job exactly once: claim (if not yet ours), store the result, publish it, dead-letter
-   * when asked, mark it published. Another invocation that answered first wins; we then stay silent.
-   */
-  private async finish(job: Job, result: AgentResult, opts: { deadLetter?: boolean } = {}): Promise<void> {
-    if (!this.claimed.has(job)) {
-      const claim = await this.deps.ledger.claim(job.key, this.deps.ownerId, CLAIM_MARGIN_MS);
-      if (claim.kind === 'done') return this.handleDone(job, claim);
-      if (claim.kind === 'busy') return this.watch(job, claim.until);
-      this.claimed.add(job);
-    }
-    const won = await this.deps.ledger.complete(job.key, result);
-    this.claimed.delete(job);
-    if (!won) {
-      this.summary.duplicates += 1;
-      return;
-    }
-    await this.outbox.publishResult(result, job.request.reply_topic, job.record.key);
-    const dims = { model: result.model_id ?? 'none', priority: job.request.priority };
-    if (result.status === 'completed') {
-      this.summary.completed += 1;
-      this.deps.metrics.add('completed', dims);
-    } else {
-      this.summary.failed += 1;
-      this.deps.metrics.add('failed', dims);
-      if (opts.deadLetter && result.error) {
-        await this.outbox.deadLetter(job.record, result.error, job.request, job.attempts);
-        this.summary.deadLettered += 1;
-      }
-    }
-    await this.deps.ledger.markPublished(job.key);
-  }
-
   /** The invocation is about to end: put every waiting request back on its topic. */
   private async deferAll(): Promise<void> {
     const jobs = [...this.waiting, ...this.watching];
@@ -543,12 +489,12 @@ export class BatchDispatcher {
     const again = jobs.filter((j) => j.republished < limit);
     await this.outbox.republish(again);
     this.summary.deferred += again.length;
-    for (const job of again) if (this.claimed.delete(job)) await this.deps.ledger.abandon(job.key, this.deps.ownerId);
+    await this.answers.abandon(again);
     for (const job of exhausted) {
       const last = job.lastError;
-      await this.finish(
+      await this.answers.finish(
         job,
-        this.failure(job, last?.code ?? 'capacity_unavailable', last?.message ?? `no model slot became free after ${limit} re-publications`, {
+        this.answers.failure(job, last?.code ?? 'capacity_unavailable', last?.message ?? `no model slot became free after ${limit} re-publications`, {
           ...(last ? { modelId: last.modelId } : {}),
           retryable: true,
         }),
@@ -562,7 +508,7 @@ export class BatchDispatcher {
     this.abort.abort();
     // A hand-off in flight may still start a call: wait until none is left.
     while (this.active.size > 0) await Promise.allSettled([...this.active]);
-    await Promise.allSettled([...this.claimed].map((job) => this.deps.ledger.abandon(job.key, this.deps.ownerId)));
+    await this.answers.abandon([...this.answers.claimed]);
   }
 }
 
