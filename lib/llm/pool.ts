@@ -28,7 +28,7 @@ function normalizeEndpoint(endpoint: string): string {
 
 /**
  * One OpenAI client per (endpoint, API key reference), each with its own keep-alive undici `Agent`.
- * Create it once per container (see {@link getDefaultPool}): warm invocations then reuse open
+ * Create it once per container (lib/scheduler/factory.ts does): warm invocations then reuse open
  * connections instead of paying a TCP (and TLS) handshake per call.
  *
  * Pool size per endpoint = min(sum of the capacities of the models served there, maxConnections):
@@ -119,22 +119,4 @@ export class LlmClientPool {
     const capacity = onEndpoint.reduce((sum, m) => sum + m.capacity, model.capacity);
     return Math.max(1, Math.min(capacity, this.maxConnections));
   }
-}
-
-let defaultPool: LlmClientPool | undefined;
-
-/**
- * The container-wide pool: the first call creates it (with `options`), later calls return the same
- * instance and ignore `options`. Handlers call this at module scope or per invocation alike.
- */
-export function getDefaultPool(options?: LlmClientPoolOptions): LlmClientPool {
-  defaultPool ??= new LlmClientPool(options);
-  return defaultPool;
-}
-
-/** Closes and forgets the container-wide pool (tests, graceful shutdown). */
-export async function closeDefaultPool(): Promise<void> {
-  const pool = defaultPool;
-  defaultPool = undefined;
-  await pool?.close();
 }

@@ -1,14 +1,9 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  ConditionalCheckFailedException,
-  CreateTableCommand,
-  DescribeTableCommand,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ensureCapacityTable } from '../capacity/table.js';
 import { AgentResultSchema } from '../contracts/result.js';
 import type { AgentResult } from '../contracts/result.js';
 import { InfrastructureError } from '../errors/index.js';
@@ -48,23 +43,8 @@ export class DynamoRequestLedger implements RequestLedger {
   }
 
   async ensureTable(): Promise<void> {
-    try {
-      await this.client.send(
-        new CreateTableCommand({
-          TableName: this.table,
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ResourceInUseException)) throw new InfrastructureError(`cannot create table ${this.table}`, { cause: err });
-    }
-    for (let i = 0; i < 100; i++) {
-      const d = await this.client.send(new DescribeTableCommand({ TableName: this.table }));
-      if (d.Table?.TableStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Same key schema as the capacity table (partition key `pk`), plus TTL on `ttl`.
+    await ensureCapacityTable(this.client, this.table);
     try {
       await this.client.send(
         new UpdateTimeToLiveCommand({ TableName: this.table, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }),

@@ -7,7 +7,7 @@ const BENCH_DIR = fileURLToPath(new URL('../../../bench/', import.meta.url));
 function available(): string[] {
   if (!existsSync(BENCH_DIR)) return [];
   return readdirSync(BENCH_DIR)
-    .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+    .filter((f) => f.endsWith('.ts'))
     .map((f) => f.slice(0, -3))
     .sort();
 }

@@ -1,10 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelConfigSchema } from '../../../lib/config/schema.js';
-import { closeDefaultPool, getDefaultPool, LlmClientPool } from '../../../lib/llm/pool.js';
+import { LlmClientPool } from '../../../lib/llm/pool.js';
 
 const model = ModelConfigSchema.parse({ id: 'm', endpoint: 'http://127.0.0.1:1/v1', supported_tasks: ['text_generation'], capacity: 2 });
-
-afterEach(() => closeDefaultPool());
 
 describe('LlmClientPool (no network)', () => {
   it('configures clients without SDK retries and with the no-key placeholder', async () => {
@@ -22,14 +20,5 @@ describe('LlmClientPool (no network)', () => {
     await pool.close();
     expect(pool.size).toBe(0);
     await expect(pool.clientFor(model)).rejects.toThrow('closed');
-  });
-});
-
-describe('getDefaultPool', () => {
-  it('returns the same pool for every warm invocation until closed', async () => {
-    const a = getDefaultPool({ maxConnections: 3 });
-    expect(getDefaultPool()).toBe(a);
-    await closeDefaultPool();
-    expect(getDefaultPool()).not.toBe(a);
   });
 });
