@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { DemandMarks, demandBlocks } from '../capacity/demand.js';
 import { priorityLimit } from '../capacity/shares.js';
 import type { CallReport, DemandPriority, HandOffOutcome, Lease, ModelSnapshot } from '../capacity/types.js';
@@ -79,6 +80,8 @@ export class BatchDispatcher {
     private readonly summary: BatchSummary,
   ) {
     this.started = deps.clock.now();
+    // Every concurrent model call listens on this one signal; as many calls as slots is expected.
+    setMaxListeners(0, this.abort.signal);
     this.demand = new DemandMarks(deps.store);
     this.answers = new Answers(deps, outbox, summary, (job, until) => this.watch(job, until));
   }
@@ -86,7 +89,8 @@ export class BatchDispatcher {
   async run(jobs: Job[]): Promise<void> {
     this.waiting = [...jobs].sort(compareJobs);
     await this.screenDuplicates();
-    if (this.waiting.length === 0) return;
+    // Requests held by another invocation are watched, not dropped: that holder may have died.
+    if (this.waiting.length === 0 && this.watching.length === 0) return;
     await this.refreshSnapshots();
     try {
       await this.loop();

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { AgentRequestSchema } from '../../../lib/contracts/request.js';
+import { completedResult } from '../../../lib/contracts/results.js';
 import { LlmCallError } from '../../../lib/llm/errors.js';
 import { processBatch } from '../../../lib/scheduler/batch.js';
 import { HEADER_ATTEMPT, HEADER_FIRST_SEEN } from '../../../lib/scheduler/job.js';
@@ -52,6 +54,35 @@ describe('Function: processBatch', () => {
     expect(again.duplicates).toBe(5);
     expect(h.llm.calls).toHaveLength(5);
     expect(h.results()).toHaveLength(5);
+  });
+
+  it('answers requests claimed by an invocation that died once its claim expires, even when the whole batch is held', async () => {
+    const h = await harness(testConfig([model('a', 2)]));
+    const records = [record({ id: 'held-1' }), record({ id: 'held-2' })];
+    for (const r of records) {
+      const body = JSON.parse(r.value.toString()) as { id: string; correlation_id: string };
+      expect(await h.ledger.claim({ id: body.id, correlationId: body.correlation_id }, 'dead-owner', 300)).toEqual({ kind: 'claimed' });
+    }
+    const started = Date.now();
+    const summary = await processBatch(records, h.deps, longInvocation);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(summary).toMatchObject({ completed: 2, duplicates: 0, deferred: 0 });
+    expect(h.llm.calls.map((c) => c.id).sort()).toEqual(['held-1', 'held-2']);
+    expect(h.results().map((r) => r.id).sort()).toEqual(['held-1', 'held-2']);
+  });
+
+  it('waits for a live holder to finish and then neither calls nor answers again', async () => {
+    const h = await harness(testConfig([model('a', 2)]));
+    const r = record({ id: 'in-hand' });
+    const body = AgentRequestSchema.parse(JSON.parse(r.value.toString()));
+    const key = { id: body.id, correlationId: body.correlation_id };
+    await h.ledger.claim(key, 'live-owner', 60_000);
+    const theirs = completedResult(body, { modelId: 'a', content: 'theirs', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, queuedMs: 0, llmMs: 1, attempts: 1 });
+    setTimeout(() => void h.ledger.complete(key, theirs).then(() => h.ledger.markPublished(key)), 200);
+    const summary = await processBatch([r], h.deps, longInvocation);
+    expect(summary).toMatchObject({ completed: 0, duplicates: 1 });
+    expect(h.llm.calls).toHaveLength(0);
+    expect(h.results()).toHaveLength(0);
   });
 
   it('answers a request repeated within one batch once', async () => {
