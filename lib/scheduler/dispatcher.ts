@@ -491,20 +491,23 @@ export class BatchDispatcher {
     const limit = this.deps.config.scheduler.max_republish;
     const exhausted = jobs.filter((j) => j.republished >= limit);
     const again = jobs.filter((j) => j.republished < limit);
+    for (const job of exhausted) await this.failExhausted(job, limit);
+    // An exhausted job another invocation holds cannot be failed here; its holder may die, so it
+    // goes back on its topic too rather than being dropped with this batch.
+    again.push(...this.watching.splice(0));
     await this.outbox.republish(again);
     this.summary.deferred += again.length;
     await this.answers.abandon(again);
-    for (const job of exhausted) {
-      const last = job.lastError;
-      await this.answers.finish(
-        job,
-        this.answers.failure(job, last?.code ?? 'capacity_unavailable', last?.message ?? `no model slot became free after ${limit} re-publications`, {
-          ...(last ? { modelId: last.modelId } : {}),
-          retryable: true,
-        }),
-        { deadLetter: true },
-      );
-    }
+  }
+
+  /** A job re-published `limit` times already: answered with its last error and dead-lettered. */
+  private async failExhausted(job: Job, limit: number): Promise<void> {
+    const last = job.lastError;
+    const failure = this.answers.failure(job, last?.code ?? 'capacity_unavailable', last?.message ?? `no model slot became free after ${limit} re-publications`, {
+      ...(last ? { modelId: last.modelId } : {}),
+      retryable: true,
+    });
+    await this.answers.finish(job, failure, { deadLetter: true });
   }
 
   /** Infrastructure failure: stop calls, free every slot and claim, let the batch be retried. */

@@ -167,6 +167,28 @@ describe('Function: processBatch', () => {
     expect(JSON.parse(again[0]!.value.toString())).toHaveProperty('deadline_ms');
   });
 
+  it('fails a request re-published max_republish times with a dead letter instead of re-publishing it again', async () => {
+    const h = await harness(testConfig([model('a', 1)], { scheduler: { max_republish: 2, republish_margin_ms: 0 } }));
+    const r = record({ id: 'tired', priority: 'low' });
+    const summary = await processBatch([{ ...r, headers: { ...r.headers, [HEADER_ATTEMPT]: '2' } }], h.deps, { remainingMs: () => 500 });
+    expect(summary).toMatchObject({ failed: 1, deadLettered: 1, deferred: 0 });
+    expect(h.results()[0]).toMatchObject({ id: 'tired', status: 'failed', error: { code: 'capacity_unavailable', retryable: true } });
+    expect(h.publisher.published.filter((p) => p.topic === 'low_priority')).toHaveLength(0);
+  });
+
+  it('re-publishes an exhausted request that another invocation holds rather than dropping it', async () => {
+    const h = await harness(testConfig([model('a', 1)], { scheduler: { max_republish: 2, republish_margin_ms: 0 } }));
+    const r = record({ id: 'held', priority: 'low' });
+    const body = AgentRequestSchema.parse(JSON.parse(r.value.toString()));
+    await h.ledger.claim({ id: body.id, correlationId: body.correlation_id }, 'other-owner', 60_000);
+    const summary = await processBatch([{ ...r, headers: { ...r.headers, [HEADER_ATTEMPT]: '2' } }], h.deps, { remainingMs: () => 500 });
+    expect(summary).toMatchObject({ failed: 0, deferred: 1 });
+    expect(h.results()).toHaveLength(0);
+    const again = h.publisher.published.filter((p) => p.topic === 'low_priority');
+    expect(again).toHaveLength(1);
+    expect(again[0]!.headers).toMatchObject({ [HEADER_ATTEMPT]: '3' });
+  });
+
   it('throws when Kafka is down, after freeing every slot, so the batch is retried', async () => {
     const h = await harness(testConfig([model('a', 2)]));
     h.publisher.failNext(1);
