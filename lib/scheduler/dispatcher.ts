@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { DemandMarks, demandBlocks } from '../capacity/demand.js';
-import { priorityLimit } from '../capacity/shares.js';
 import type { CallReport, DemandPriority, HandOffOutcome, Lease, ModelSnapshot } from '../capacity/types.js';
 import type { Priority } from '../contracts/request.js';
 import { isCoolingDown, eligibleModels } from '../routing/eligible.js';
@@ -9,13 +8,16 @@ import { backoffMs } from '../llm/backoff.js';
 import { classifyError } from '../llm/errors.js';
 import type { LlmCallError } from '../llm/errors.js';
 import { completedResult } from '../contracts/results.js';
-import type { ErrorCode } from '../contracts/result.js';
 import { toError } from '../errors/index.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
-import { PRIORITY_RANK, admissionPriority, canServe, compareJobs } from './job.js';
+import { PRIORITY_RANK, admissionPriority, canServe } from './job.js';
 import type { Job } from './job.js';
 import { Answers, CLAIM_MARGIN_MS } from './answers.js';
+import { FAILURE_CODE, failureReport, retryableCode, successReport } from './call-outcome.js';
 import type { Outbox } from './outbox.js';
+import { JobQueue } from './queue.js';
+import { candidates, estimateTokens, nextFor, slotLimit } from './selection.js';
+import type { SelectionContext } from './selection.js';
 
 /** Shortest model call worth starting; with less time left the request is deferred instead. */
 const MIN_CALL_MS = 1_000;
@@ -27,8 +29,6 @@ const SNAPSHOT_MAX_AGE_MS = 50;
 const POLL_MAX_MS = 250;
 /** Poll ceiling while this invocation holds demand marks: slots freed for it are held back from others. */
 const POLL_DEMAND_MAX_MS = 50;
-/** Completion tokens assumed for the TPM estimate when the request sets no `max_tokens`. */
-const DEFAULT_COMPLETION_ESTIMATE = 256;
 
 export interface BatchSummary {
   records: number;
@@ -43,22 +43,14 @@ export function emptySummary(records: number): BatchSummary {
   return { records, completed: 0, failed: 0, deadLettered: 0, duplicates: 0, deferred: 0 };
 }
 
-const FAILURE_CODE: Record<LlmCallError['kind'], ErrorCode> = {
-  rate_limited: 'rate_limited',
-  server_error: 'model_error',
-  timeout: 'timeout',
-  connection: 'model_error',
-  rejected: 'model_rejected',
-};
-
 /**
  * Runs the admitted part of one batch: every job leases a slot (priority order, then deadline),
  * calls its model concurrently with the others, and is answered exactly once — or re-published
  * when the invocation's time runs out. One instance per invocation.
  */
 export class BatchDispatcher {
-  private waiting: Job[] = [];
-  private watching: Job[] = [];
+  private queue = new JobQueue();
+  private readonly selection: SelectionContext;
   private readonly active = new Set<Promise<void>>();
   /** Jobs whose call is under way, with the priority they were admitted as. */
   private readonly running = new Map<Job, Priority>();
@@ -80,6 +72,7 @@ export class BatchDispatcher {
     private readonly summary: BatchSummary,
   ) {
     this.started = deps.clock.now();
+    this.selection = { router: deps.router, config: deps.config };
     // Every concurrent model call listens on this one signal; as many calls as slots is expected.
     setMaxListeners(0, this.abort.signal);
     this.demand = new DemandMarks(deps.store);
@@ -87,10 +80,10 @@ export class BatchDispatcher {
   }
 
   async run(jobs: Job[]): Promise<void> {
-    this.waiting = [...jobs].sort(compareJobs);
+    this.queue = new JobQueue(jobs);
     await this.screenDuplicates();
     // Requests held by another invocation are watched, not dropped: that holder may have died.
-    if (this.waiting.length === 0 && this.watching.length === 0) return;
+    if (this.queue.empty) return;
     await this.refreshSnapshots();
     try {
       await this.loop();
@@ -109,7 +102,7 @@ export class BatchDispatcher {
   private async loop(): Promise<void> {
     for (;;) {
       this.throwIfFatal();
-      if (this.waiting.length === 0 && this.watching.length === 0 && this.active.size === 0) return;
+      if (this.queue.empty && this.active.size === 0) return;
       const now = this.deps.clock.now();
       if (this.invocation.remainingMs() - this.margin < MIN_CALL_MS) {
         await this.deferAll();
@@ -121,12 +114,12 @@ export class BatchDispatcher {
       await this.checkWatching(now);
       const admitted = await this.admit(now);
       await this.demand.settle(now, (modelId, priority) => this.stillWaitingFor(modelId, priority, now));
-      if (this.waiting.length === 0 && this.watching.length === 0 && this.active.size === 0) return;
+      if (this.queue.empty && this.active.size === 0) return;
       const ceiling = this.demand.holding(now) ? POLL_DEMAND_MAX_MS : POLL_MAX_MS;
       this.pollMs = admitted ? POLL_MIN_MS : Math.min(ceiling, this.pollMs * 1.5);
       await this.sleep(this.pollMs * (0.5 + this.deps.random()));
       // Other invocations release slots too: look at the table again before the next round.
-      if (this.waiting.length > 0) await this.refreshSnapshots();
+      if (this.queue.waiting.length > 0) await this.refreshSnapshots();
     }
   }
 
@@ -159,47 +152,38 @@ export class BatchDispatcher {
 
   /** Drops requests already answered (a redelivery) before they wait for a slot. */
   private async screenDuplicates(): Promise<void> {
-    const outcomes = await this.deps.ledger.peekMany(this.waiting.map((job) => job.key));
-    const keep: Job[] = [];
-    for (const [i, job] of this.waiting.entries()) {
+    const jobs = [...this.queue.waiting];
+    const outcomes = await this.deps.ledger.peekMany(jobs.map((job) => job.key));
+    for (const [i, job] of jobs.entries()) {
       const o = outcomes[i]!;
-      if (o.kind === 'done') await this.answers.handleDone(job, o);
-      else if (o.kind === 'busy') this.watch(job, o.until);
-      else keep.push(job);
+      if (o.kind === 'done') {
+        this.queue.remove(job);
+        await this.answers.handleDone(job, o);
+      } else if (o.kind === 'busy') this.watch(job, o.until);
     }
-    this.waiting = keep;
   }
 
   private watch(job: Job, until: number): void {
-    job.nextWatch = Math.min(until, this.deps.clock.now() + WATCH_INTERVAL_MS);
-    this.watching.push(job);
+    this.queue.watch(job, Math.min(until, this.deps.clock.now() + WATCH_INTERVAL_MS));
   }
 
   /** Duplicates held by another invocation: look again every WATCH_INTERVAL_MS until answered or free. */
   private async checkWatching(now: number): Promise<void> {
-    for (const job of [...this.watching]) {
-      if ((job.nextWatch ?? 0) > now) continue;
+    for (const job of this.queue.dueWatched(now)) {
       const o = await this.deps.ledger.peek(job.key);
       if (o.kind === 'busy') {
         job.nextWatch = now + WATCH_INTERVAL_MS;
         continue;
       }
-      this.watching = this.watching.filter((j) => j !== job);
-      if (o.kind === 'done') await this.answers.handleDone(job, o);
-      else this.enqueue(job);
+      if (o.kind === 'done') {
+        this.queue.remove(job);
+        await this.answers.handleDone(job, o);
+      } else this.queue.enqueue(job);
     }
   }
 
-  private enqueue(job: Job): void {
-    this.waiting.push(job);
-    this.waiting.sort(compareJobs);
-  }
-
   private async expireDeadlines(now: number): Promise<void> {
-    const expired = this.waiting.filter((j) => j.deadline <= now);
-    if (expired.length === 0) return;
-    this.waiting = this.waiting.filter((j) => j.deadline > now);
-    for (const job of expired) {
+    for (const job of this.queue.takeExpired(now)) {
       await this.answers.finish(job, this.answers.failure(job, 'deadline_exceeded', 'the request passed its deadline before a model slot was free'));
     }
   }
@@ -213,12 +197,12 @@ export class BatchDispatcher {
     // Model id → best (lowest) priority rank refused this round: lower priorities skip it.
     const refused = new Map<string, number>();
     const wanted = new Map<string, readonly [string, DemandPriority]>();
-    for (const job of [...this.waiting]) {
+    for (const job of this.queue.waiting) {
       // A finished call may have handed its slot to this job while we awaited a write.
-      if (job.notBefore > now || !this.waiting.includes(job)) continue;
+      if (job.notBefore > now || !this.queue.isWaiting(job)) continue;
       const { eligible, reason } = eligibleModels(job.request, [...this.snapshots.values()], now);
       if (reason) {
-        this.remove(job);
+        this.queue.remove(job);
         const message = reason === 'unknown_model' ? `model ${job.request.model_id ?? ''} is not configured` : `no configured model supports ${job.request.task_type}`;
         await this.answers.finish(job, this.answers.failure(job, 'no_capable_model', message), { deadLetter: true });
         continue;
@@ -243,12 +227,12 @@ export class BatchDispatcher {
   /** Tries the job's models in routing order; `full` collects those full for its priority. */
   private async admitOne(job: Job, priority: Priority, eligible: ModelSnapshot[], refused: Map<string, number>, full: string[], now: number): Promise<boolean> {
     const rank = PRIORITY_RANK[priority];
-    for (const model of this.candidates(job, eligible, now)) {
+    for (const model of candidates(this.selection, job, eligible, now)) {
       const id = model.spec.id;
       if (isCoolingDown(model, now)) continue;
       const refusedRank = refused.get(id);
       if (refusedRank !== undefined && rank >= refusedRank) continue;
-      const limit = this.limit(model, priority);
+      const limit = slotLimit(this.selection, model, priority);
       // Full for this priority, or held for a higher one: no write until the table says otherwise.
       if (model.state.inFlight >= limit || demandBlocks(model, priority, now)) {
         refused.set(id, Math.min(refusedRank ?? rank, rank));
@@ -258,7 +242,7 @@ export class BatchDispatcher {
       const outcome = await this.deps.store.acquire({ modelId: id, priority, leaseId: randomUUID(), estimatedTokens: estimateTokens(job) });
       if (outcome.granted) {
         model.state.inFlight += 1;
-        this.remove(job);
+        this.queue.remove(job);
         this.start(job, model, outcome.lease);
         return true;
       }
@@ -275,16 +259,6 @@ export class BatchDispatcher {
     return false;
   }
 
-  /** The job's models in routing order, those that already failed it last. */
-  private candidates(job: Job, eligible: ModelSnapshot[], now: number): ModelSnapshot[] {
-    const ordered = this.deps.router.order(job.request, eligible, now);
-    return [...ordered.filter((m) => !job.failedModels.has(m.spec.id)), ...ordered.filter((m) => job.failedModels.has(m.spec.id))];
-  }
-
-  private limit(model: ModelSnapshot, priority: Priority): number {
-    return priorityLimit(model.spec.capacity, this.deps.config.capacity.priority_shares[priority]);
-  }
-
   /**
    * True while the demand behind a mark lasts: a job of that priority that could use the model is
    * waiting, or still running — its batch is not done, and the next batch of the same topic (which
@@ -294,13 +268,9 @@ export class BatchDispatcher {
     const model = this.snapshots.get(modelId);
     if (!model) return false;
     const agingMs = this.deps.config.scheduler.aging_ms;
-    if (this.waiting.some((j) => canServe(j, model.spec) && admissionPriority(j, now, agingMs) === priority)) return true;
+    if (this.queue.waiting.some((j) => canServe(j, model.spec) && admissionPriority(j, now, agingMs) === priority)) return true;
     for (const [job, admittedAs] of this.running) if (admittedAs === priority && canServe(job, model.spec)) return true;
     return false;
-  }
-
-  private remove(job: Job): void {
-    this.waiting = this.waiting.filter((j) => j !== job);
   }
 
   private start(job: Job, model: ModelSnapshot, lease: Lease): void {
@@ -351,12 +321,7 @@ export class BatchDispatcher {
       return;
     }
     clearInterval(extender);
-    await this.passOn(model, lease, {
-      ok: true,
-      latencyMs: answer.latencyMs,
-      promptTokens: answer.usage.prompt_tokens,
-      completionTokens: answer.usage.completion_tokens,
-    });
+    await this.passOn(model, lease, successReport(answer));
     const dims = { model: model.spec.id, priority: job.request.priority };
     this.deps.metrics.add('llm_latency_ms', dims, answer.latencyMs);
     this.deps.metrics.add('tokens_in', dims, answer.usage.prompt_tokens);
@@ -373,15 +338,7 @@ export class BatchDispatcher {
   }
 
   private async onCallFailure(job: Job, model: ModelSnapshot, lease: Lease, error: LlmCallError, latencyMs: number): Promise<void> {
-    const failure = error.kind === 'rejected' ? undefined : error.kind;
-    const report: CallReport = {
-      ok: false,
-      latencyMs,
-      promptTokens: 0,
-      completionTokens: 0,
-      ...(failure ? { failure } : {}),
-      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-    };
+    const report = failureReport(error, latencyMs);
     // A 429 cools the model down: its slot is not passed on.
     if (error.kind === 'rate_limited') await this.release(model, lease, report);
     else await this.passOn(model, lease, report);
@@ -399,12 +356,12 @@ export class BatchDispatcher {
       await this.answers.finish(job, this.answers.failure(job, code, error.message, { modelId: model.spec.id, retryable: error.retryable }), { deadLetter: true });
       return;
     }
-    job.lastError = { code: code === 'rate_limited' || code === 'timeout' ? code : 'model_error', message: error.message, modelId: model.spec.id };
+    job.lastError = { code: retryableCode(code), message: error.message, modelId: model.spec.id };
     job.failedModels.add(model.spec.id);
     const { backoff_base_ms, backoff_max_ms } = this.deps.config.scheduler;
     job.notBefore = now + backoffMs(Math.max(0, job.countedAttempts - 1), { baseMs: backoff_base_ms, maxMs: backoff_max_ms }, this.deps.random);
     this.deps.metrics.add('retried', { model: model.spec.id, priority: job.request.priority });
-    this.enqueue(job);
+    this.queue.enqueue(job);
   }
 
   /** Long calls push their lease's expiry out, so the reaper never reclaims a live slot. */
@@ -433,15 +390,15 @@ export class BatchDispatcher {
   private async passOn(model: ModelSnapshot, lease: Lease, report: CallReport): Promise<void> {
     const now = this.deps.clock.now();
     const current = this.snapshots.get(model.spec.id) ?? model;
-    const next = this.canStartCalls() ? this.nextFor(current, now) : undefined;
+    const next = this.canStartCalls() ? nextFor(this.selection, current, this.queue.waiting, [...this.snapshots.values()], now, this.admitting) : undefined;
     if (!next) return this.release(model, lease, report);
     // Taken out of the queue while the write is in flight, so the admission loop leaves it alone.
-    this.remove(next.job);
+    this.queue.remove(next.job);
     let out: HandOffOutcome;
     try {
       out = await this.deps.store.handOff(lease, report, { modelId: current.spec.id, priority: next.priority, leaseId: randomUUID(), estimatedTokens: estimateTokens(next.job) });
     } catch (err) {
-      this.enqueue(next.job);
+      this.queue.enqueue(next.job);
       throw err;
     }
     if (out.granted && !this.abort.signal.aborted) {
@@ -451,9 +408,9 @@ export class BatchDispatcher {
     }
     // Shutting down meanwhile: the slot is freed, the job is left to the batch's retry.
     if (out.granted) await this.deps.store.release(out.lease);
-    this.enqueue(next.job);
+    this.queue.enqueue(next.job);
     current.state.inFlight = Math.max(0, current.state.inFlight - 1);
-    if (!out.granted && out.reason === 'full') current.state.inFlight = Math.max(current.state.inFlight, this.limit(current, next.priority));
+    if (!out.granted && out.reason === 'full') current.state.inFlight = Math.max(current.state.inFlight, slotLimit(this.selection, current, next.priority));
     this.wake();
   }
 
@@ -461,32 +418,9 @@ export class BatchDispatcher {
     return !this.abort.signal.aborted && this.fatal === undefined && this.invocation.remainingMs() - this.margin >= MIN_CALL_MS;
   }
 
-  /**
-   * The waiting job a slot of `model` goes to: the first in priority-then-deadline order that is due,
-   * can use the model, is not held back by a higher demand mark, and whose router would pick this
-   * model among those with room (a model that failed it only when no other is left).
-   */
-  private nextFor(model: ModelSnapshot, now: number): { job: Job; priority: Priority } | undefined {
-    if (isCoolingDown(model, now)) return undefined;
-    const fleet = [...this.snapshots.values()];
-    for (const job of this.waiting) {
-      if (job === this.admitting || job.notBefore > now || job.deadline <= now || !canServe(job, model.spec)) continue;
-      const priority = admissionPriority(job, now, this.deps.config.scheduler.aging_ms);
-      if (demandBlocks(model, priority, now)) continue;
-      const { eligible } = eligibleModels(job.request, fleet, now);
-      const first = this.candidates(job, eligible, now).find(
-        (m) => m.spec.id === model.spec.id || (!isCoolingDown(m, now) && m.state.inFlight < this.limit(m, priority) && !demandBlocks(m, priority, now)),
-      );
-      if (first?.spec.id === model.spec.id) return { job, priority };
-    }
-    return undefined;
-  }
-
   /** The invocation is about to end: put every waiting request back on its topic. */
   private async deferAll(): Promise<void> {
-    const jobs = [...this.waiting, ...this.watching];
-    this.waiting = [];
-    this.watching = [];
+    const jobs = this.queue.drain();
     if (jobs.length === 0) return;
     const limit = this.deps.config.scheduler.max_republish;
     const exhausted = jobs.filter((j) => j.republished >= limit);
@@ -494,7 +428,7 @@ export class BatchDispatcher {
     for (const job of exhausted) await this.failExhausted(job, limit);
     // An exhausted job another invocation holds cannot be failed here; its holder may die, so it
     // goes back on its topic too rather than being dropped with this batch.
-    again.push(...this.watching.splice(0));
+    again.push(...this.queue.drainWatched());
     await this.outbox.republish(again);
     this.summary.deferred += again.length;
     await this.answers.abandon(again);
@@ -517,9 +451,4 @@ export class BatchDispatcher {
     while (this.active.size > 0) await Promise.allSettled([...this.active]);
     await this.answers.abandon([...this.answers.claimed]);
   }
-}
-
-function estimateTokens(job: Job): number {
-  const prompt = job.request.token_count > 0 ? job.request.token_count : Math.ceil(job.request.content.length / 4);
-  return prompt + (job.request.max_tokens ?? DEFAULT_COMPLETION_ESTIMATE);
 }
