@@ -14,6 +14,8 @@ import type { SimModelOptions } from '../lib/sim/types.js';
 interface Args {
   transport: 'kafka' | 'memory';
   requests: number;
+  /** Run only the scenarios whose name contains one of these (comma-separated `--only`). */
+  only: string[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -22,7 +24,8 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const transport = (get('transport') ?? (process.env['KAFKA_BROKERS'] ? 'kafka' : 'memory')) as Args['transport'];
-  return { transport, requests: Number(get('requests') ?? 600) };
+  const only = (get('only') ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  return { transport, requests: Number(get('requests') ?? 600), only };
 }
 
 function pct(values: number[], p: number): number {
@@ -33,7 +36,14 @@ function pct(values: number[], p: number): number {
 
 const PRIOS: Priority[] = ['high', 'medium', 'low'];
 
-async function scenario(name: string, args: Args, sim: Partial<SimModelOptions>, pacing: { waves: number; gapMs: number }) {
+interface Pacing {
+  waves: number;
+  gapMs: number;
+  /** `capacity.priority_shares` for the run (default: high 1, medium 0.9, low 0.75). */
+  shares?: { high: number; medium: number; low: number };
+}
+
+async function scenario(name: string, args: Args, sim: Partial<SimModelOptions>, pacing: Pacing) {
   const id = `bench-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
   const config = parseConfig(
     {
@@ -44,7 +54,7 @@ async function scenario(name: string, args: Args, sim: Partial<SimModelOptions>,
         batch_window_ms: 20,
       },
       models: [{ id: 'placeholder', endpoint: 'http://127.0.0.1:1/v1', supported_tasks: ['text_generation'], capacity: 1 }],
-      capacity: { table: `${id}-capacity`, requests_table: `${id}-requests` },
+      capacity: { table: `${id}-capacity`, requests_table: `${id}-requests`, ...(pacing.shares ? { priority_shares: pacing.shares } : {}) },
       ...(process.env['DYNAMODB_ENDPOINT'] ? { dynamodb: { endpoint: process.env['DYNAMODB_ENDPOINT'] } } : {}),
     },
     'bench',
@@ -96,6 +106,8 @@ async function scenario(name: string, args: Args, sim: Partial<SimModelOptions>,
     elapsed_s: Math.round(elapsedS * 100) / 100,
     throughput_rps: Math.round((all.length / elapsedS) * 10) / 10,
     ideal_fleet_rps: perCallMs > 0 ? Math.round((fleetCapacity / (perCallMs / 1000)) * 10) / 10 : null,
+    // Throughput over ideal: the share of the fleet's slot-time spent on calls, ramp and tail included.
+    utilization: perCallMs > 0 ? Math.round((all.length / elapsedS / (fleetCapacity / (perCallMs / 1000))) * 1000) / 1000 : null,
     latency_ms: { p50: pct(all, 50), p90: pct(all, 90), p99: pct(all, 99) },
     by_priority_ms: Object.fromEntries(PRIOS.map((p) => [p, { p50: pct(latencies[p], 50), p90: pct(latencies[p], 90) }])),
     table_ops_per_request: Math.round((totalOps / Math.max(1, all.length)) * 100) / 100,
@@ -109,19 +121,29 @@ async function scenario(name: string, args: Args, sim: Partial<SimModelOptions>,
 
 export async function run(argv: string[]): Promise<unknown> {
   const args = parseArgs(argv);
+  const wanted = (name: string): boolean => args.only.length === 0 || args.only.some((o) => name.includes(o));
+  const scenarios: [string, Args, Partial<SimModelOptions>, Pacing][] = [
+    // Scheduling overhead: models answer at once, so the scheduler is the bottleneck.
+    ['overhead (instant models, burst)', args, { latencyMs: 0, perTokenMs: 0, jitter: 0 }, { waves: 1, gapMs: 0 }],
+    // Fleet utilization: 200 ms calls, everything queued at once; ideal = 18 slots / 0.2 s.
+    ['utilization (200 ms calls, burst)', args, { latencyMs: 200, perTokenMs: 0, jitter: 0 }, { waves: 1, gapMs: 0 }],
+    // Utilization where the scheduler's own cost is small next to a call: 1 s calls, ideal 18/s.
+    // With the default shares, medium may use 90 % and low 75 % of each model (headroom kept for
+    // high priority): once only low work is left, a quarter of the fleet stays free on purpose.
+    ['utilization (1 s calls, burst)', { ...args, requests: 270 }, { latencyMs: 1_000, perTokenMs: 0, jitter: 0 }, { waves: 1, gapMs: 0 }],
+    // The same with every priority allowed the whole fleet: what the scheduling itself leaves idle.
+    ['utilization (1 s calls, burst, shares 1/1/1)', { ...args, requests: 270 }, { latencyMs: 1_000, perTokenMs: 0, jitter: 0 }, { waves: 1, gapMs: 0, shares: { high: 1, medium: 1, low: 1 } }],
+    // Priority under ~3x overload: offered over 2 s at three times the ideal fleet rate.
+    ['priority (3x overload over 2 s)', { ...args, requests: 540 }, { latencyMs: 200, perTokenMs: 0, jitter: 0 }, { waves: 10, gapMs: 200 }],
+  ];
+  const results: unknown[] = [];
+  for (const [name, a, sim, pacing] of scenarios) if (wanted(name)) results.push(await scenario(name, a, sim, pacing));
   return {
     bench: 'schedule',
     transport: args.transport,
     table: process.env['DYNAMODB_ENDPOINT'] ? 'DynamoDB Local' : 'embedded dynalite',
     node: process.version,
     cpus: (await import('node:os')).cpus().length,
-    results: [
-      // Scheduling overhead: models answer at once, so the scheduler is the bottleneck.
-      await scenario('overhead (instant models, burst)', args, { latencyMs: 0, perTokenMs: 0, jitter: 0 }, { waves: 1, gapMs: 0 }),
-      // Fleet utilization: 200 ms calls, everything queued at once; ideal = 18 slots / 0.2 s.
-      await scenario('utilization (200 ms calls, burst)', args, { latencyMs: 200, perTokenMs: 0, jitter: 0 }, { waves: 1, gapMs: 0 }),
-      // Priority under ~3x overload: offered over 2 s at three times the ideal fleet rate.
-      await scenario('priority (3x overload over 2 s)', { ...args, requests: 540 }, { latencyMs: 200, perTokenMs: 0, jitter: 0 }, { waves: 10, gapMs: 200 }),
-    ],
+    results,
   };
 }
