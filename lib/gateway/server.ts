@@ -7,6 +7,7 @@ import type { RequestOptions } from '../client/client.js';
 import type { Config } from '../config/schema.js';
 import { LIMITS } from '../contracts/limits.js';
 import type { AgentResult } from '../contracts/result.js';
+import { BearerAuth } from './auth.js';
 import { chatCall } from './chat.js';
 import type { ChatCall } from './chat.js';
 import { GatewayHttpError, exceptionToHttp, resultErrorToHttp } from './errors.js';
@@ -41,6 +42,12 @@ export interface GatewayOptions {
   /** Per-request timeout when `x-agentsched-timeout-ms` is absent. Default: the client's own default. */
   defaultTimeoutMs?: number;
   log?: (entry: GatewayLogEntry) => void;
+  /**
+   * When given, every `/v1/*` request must carry `Authorization: Bearer <one of these>` (401
+   * otherwise, OpenAI-style). `/healthz` stays open. Without it the gateway trusts every caller
+   * that can reach its address (it binds to 127.0.0.1 by default).
+   */
+  apiKeys?: readonly string[];
 }
 
 export interface Gateway {
@@ -65,6 +72,7 @@ interface Exchange {
  */
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const modelIds = new Set(opts.config.models.map((m) => m.id));
+  const auth = opts.apiKeys && opts.apiKeys.length > 0 ? new BearerAuth(opts.apiKeys) : undefined;
   const inFlight = new Set<AbortController>();
   let closing = false;
 
@@ -108,6 +116,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const { req, res } = ex;
     const path = ex.entry.path;
     if (closing) throw shuttingDown();
+    if (path === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
+    if (auth && path.startsWith('/v1/')) auth.check(req.headers);
     if (path === '/v1/chat/completions') {
       if (req.method !== 'POST') throw methodNotAllowed(req.method, path);
       return chat(ex);
@@ -122,7 +132,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (!model) throw new GatewayHttpError(404, 'invalid_request_error', 'model_not_found', `The model '${id}' does not exist`, { param: 'model' });
       return sendJson(res, 200, modelObject(model));
     }
-    if (path === '/healthz' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
     throw new GatewayHttpError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${req.method ?? '?'} ${path}`);
   };
 

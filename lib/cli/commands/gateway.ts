@@ -12,6 +12,22 @@ interface GatewayFlags {
   config?: string;
   quiet?: boolean;
   replyTopic?: string;
+  apiKeyEnv?: string;
+}
+
+/**
+ * The keys callers must present, from the environment variable named by `--api-key-env` (several
+ * keys comma-separated, for rotation). Never from the command line, where `ps` would show them.
+ */
+export function gatewayKeys(envName: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  if (envName === undefined) return undefined;
+  const keys = (env[envName] ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  if (keys.length === 0) throw new Error(`--api-key-env ${envName}: the environment variable is empty or not set`);
+  return keys;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 function untilSignal(): Promise<string> {
@@ -37,6 +53,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'configuration file (default: $AGENTSCHED_CONFIG or agentsched.yaml)')
     .option('--reply-topic <topic>', 'topic the answers come back on (default: agent.<kafka.client_id>.gateway; give each gateway its own)')
     .option('--quiet', 'no access log on stderr')
+    .option('--api-key-env <name>', 'require "Authorization: Bearer <key>" with a key from this environment variable (comma-separated for several)')
     .addHelpText(
       'after',
       [
@@ -45,11 +62,16 @@ export function register(program: Command): void {
         'that model; any other name lets the scheduler route. Headers: x-agentsched-priority (high|medium|low, or',
         'a `priority` body field), x-agentsched-task-type, x-agentsched-session-id (or the body `user`),',
         'x-agentsched-timeout-ms. `stream: true` is answered as SSE with the whole completion in one chunk.',
+        'Without --api-key-env any caller that reaches the address is served: keep it on 127.0.0.1 or set a key.',
         'Uses KAFKA_BROKERS (or kafka.bootstrap_servers) and the topics of the configuration. Runs until SIGINT/SIGTERM.',
       ].join('\n'),
     )
     .action(async (flags: GatewayFlags) => {
       const config = loadConfig(flags.config);
+      const apiKeys = gatewayKeys(flags.apiKeyEnv);
+      if (!apiKeys && !isLoopback(flags.host)) {
+        process.stderr.write(`agentsched gateway: warning: listening on ${flags.host} without --api-key-env; anyone who reaches it can use the fleet\n`);
+      }
       const replyTopic = flags.replyTopic ?? namedReplyTopic(config.kafka.client_id, 'gateway');
       const client = await AgentSchedClient.connect({ config, replyTopic });
       try {
@@ -59,6 +81,7 @@ export function register(program: Command): void {
           port: flags.port,
           host: flags.host,
           defaultTimeoutMs: flags.timeoutMs,
+          ...(apiKeys ? { apiKeys } : {}),
           ...(flags.quiet ? {} : { log: (entry) => process.stderr.write(`${JSON.stringify({ source: 'gateway', ...entry })}\n`) }),
         });
         process.stdout.write(`${gateway.url}/v1\n`);

@@ -86,4 +86,11 @@ describe('agentsched send / topics (the CLI against the real broker)', () => {
     expect(all.find((r) => r.topic === bed.config.kafka.topics.medium)).toEqual({ topic: bed.config.kafka.topics.medium, role: 'medium', partitions: 3 });
     expect(all.find((r) => r.topic === `agent.${bed.clientId}.cli`)?.role).toBe('reply');
   });
+
+  it('gateway --api-key-env refuses to start when the variable holds no key, naming it', async () => {
+    const run = await cli(['gateway', '--config', configFile, '--port', '0', '--api-key-env', 'AGENTSCHED_TEST_NO_SUCH_KEY']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/AGENTSCHED_TEST_NO_SUCH_KEY/);
+    expect(run.stdout).toBe('');
+  });
 });

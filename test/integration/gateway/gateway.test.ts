@@ -173,6 +173,24 @@ describe('gateway with the openai SDK as the caller, over the real broker', () =
     answers.forEach((a, i) => expect(a.choices[0]!.message.content).toBe(`echo: c${i}`));
   });
 
+  it('with --api-key-env keys, serves the SDK with the right key and answers AuthenticationError (401) otherwise', async () => {
+    const guarded = await startGateway({ client, config: bed.config, port: 0, defaultTimeoutMs: 20_000, apiKeys: ['sk-gateway-test'] });
+    try {
+      const good = new OpenAI({ baseURL: `${guarded.url}/v1`, apiKey: 'sk-gateway-test', maxRetries: 0 });
+      const answer = await good.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'with key' }] });
+      expect(answer.choices[0]!.message.content).toBe('echo: with key');
+      const bad = new OpenAI({ baseURL: `${guarded.url}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
+      const before = responder.seen.length;
+      const err = await bad.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'no key' }] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
+      expect((err as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe('invalid_api_key');
+      // Refused at the door: nothing reached Kafka.
+      expect(responder.seen.length).toBe(before);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('writes an access log line per request, without the prompt', () => {
     expect(log.some((e) => e.path === '/v1/chat/completions' && e.status === 200 && e.correlationId && e.priority)).toBe(true);
     expect(log.some((e) => e.status === 429 && e.error === 'rate_limit_exceeded')).toBe(true);

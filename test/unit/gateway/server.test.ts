@@ -34,6 +34,18 @@ describe('gateway HTTP handling (fake client)', () => {
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
   });
 
+  it('asks for a bearer key on /v1/* when given keys, and leaves /healthz open', async () => {
+    gateway = await startGateway({ client: new HangingClient(), config, port: 0, apiKeys: ['sk-gw'] });
+    const none = await fetch(`${gateway.url}/v1/models`);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'missing_api_key' } });
+    const wrong = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '{}' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: { code: 'invalid_api_key' } });
+    expect((await fetch(`${gateway.url}/v1/models`, { headers: { authorization: 'Bearer sk-gw' } })).status).toBe(200);
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+  });
+
   it('refuses a body over the record limit with 413', async () => {
     gateway = await startGateway({ client: new HangingClient(), config, port: 0 });
     const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: 'x'.repeat(1_100_000) });
