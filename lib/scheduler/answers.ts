@@ -43,25 +43,32 @@ export class Answers {
     this.summary.duplicates += 1;
     this.deps.metrics.add('duplicates', { model: outcome.result?.model_id ?? 'none', priority: job.request.priority });
     if (outcome.published) return;
-    // Answered but the publish may not have happened (crash in between): publish the stored result.
-    if (outcome.result) await this.outbox.publishResult(outcome.result, job.request.reply_topic, job.record.key);
-    else this.deps.logger.warn('stored result unavailable; not re-published', { correlationId: job.key.correlationId });
+    // Answered but the publish may not have happened (crash or outage in between): publish the
+    // stored result, and its dead letter when it has one (a repeated dead letter is possible when
+    // the first went out just before the interruption; a missing one is not).
+    const stored = outcome.result;
+    if (stored) {
+      await this.outbox.publishResult(stored, job.request.reply_topic, job.record.key);
+      if (needsDeadLetter(stored)) await this.outbox.deadLetter(job.record, stored.error!, job.request, stored.attempts ?? job.attempts);
+    } else this.deps.logger.warn('stored result unavailable; not re-published', { correlationId: job.key.correlationId });
     await this.deps.ledger.markPublished(job.key);
   }
 
-  async finish(job: Job, result: AgentResult, opts: { deadLetter?: boolean } = {}): Promise<void> {
+  /** Stores, publishes and marks the answer; a failed one (bar `deadline_exceeded`) is also dead-lettered. */
+  async finish(job: Job, result: AgentResult): Promise<void> {
     if (!this.claimed.has(job)) {
       const claim = await this.deps.ledger.claim(job.key, this.deps.ownerId, CLAIM_MARGIN_MS);
       if (claim.kind === 'done') return this.handleDone(job, claim);
       if (claim.kind === 'busy') return this.onBusy(job, claim.until);
       this.claimed.add(job);
     }
-    const won = await this.deps.ledger.complete(job.key, result);
-    this.claimed.delete(job);
+    const won = await this.deps.ledger.complete(job.key, result, this.deps.ownerId);
     if (!won) {
+      this.claimed.delete(job);
       this.summary.duplicates += 1;
       return;
     }
+    // Still ours until marked published: a shutdown meanwhile ends our publish grace (`abandon`).
     await this.outbox.publishResult(result, job.request.reply_topic, job.record.key);
     const dims = { model: result.model_id ?? 'none', priority: job.request.priority };
     if (result.status === 'completed') {
@@ -70,12 +77,13 @@ export class Answers {
     } else {
       this.summary.failed += 1;
       this.deps.metrics.add('failed', dims);
-      if (opts.deadLetter && result.error) {
-        await this.outbox.deadLetter(job.record, result.error, job.request, job.attempts);
+      if (needsDeadLetter(result)) {
+        await this.outbox.deadLetter(job.record, result.error!, job.request, job.attempts);
         this.summary.deadLettered += 1;
       }
     }
     await this.deps.ledger.markPublished(job.key);
+    this.claimed.delete(job);
   }
 
   /** Gives up the claims of jobs handed to a later invocation (or of all, on shutdown). */
@@ -83,4 +91,12 @@ export class Answers {
     const mine = [...jobs].filter((job) => this.claimed.delete(job));
     await Promise.allSettled(mine.map((job) => this.deps.ledger.abandon(job.key, this.deps.ownerId)));
   }
+}
+
+/**
+ * A failed answer goes to the dead-letter topic too, for an operator to look at — except a request
+ * that merely ran out of time before a slot was free (nothing about it is wrong).
+ */
+export function needsDeadLetter(result: AgentResult): boolean {
+  return result.status === 'failed' && result.error !== undefined && result.error.code !== 'deadline_exceeded';
 }

@@ -56,7 +56,7 @@ export interface SchedulerDeps {
   logger: SchedulerLogger;
   clock: Clock;
   random: () => number;
-  /** Identifies this container in ledger claims. */
+  /** Identifies this container; each invocation claims requests in the ledger as `<ownerId>/<uuid>`. */
   ownerId: string;
   /** DynamoDB calls made so far, by command name (when the factory built the clients). */
   tableOps?: Map<string, number>;

@@ -106,8 +106,10 @@ export class BatchDispatcher {
       const now = this.deps.clock.now();
       if (this.invocation.remainingMs() - this.margin < MIN_CALL_MS) {
         await this.deferAll();
-        if (this.active.size === 0) return;
-        await this.sleep(POLL_MAX_MS);
+        // A call that failed while deferAll awaited its writes may have put its job back in the
+        // queue: only an empty queue with nothing running means done (the next round defers it).
+        if (this.queue.empty && this.active.size === 0) return;
+        if (this.active.size > 0) await this.sleep(POLL_MAX_MS);
         continue;
       }
       await this.expireDeadlines(now);
@@ -204,7 +206,7 @@ export class BatchDispatcher {
       if (reason) {
         this.queue.remove(job);
         const message = reason === 'unknown_model' ? `model ${job.request.model_id ?? ''} is not configured` : `no configured model supports ${job.request.task_type}`;
-        await this.answers.finish(job, this.answers.failure(job, 'no_capable_model', message), { deadLetter: true });
+        await this.answers.finish(job, this.answers.failure(job, 'no_capable_model', message));
         continue;
       }
       const priority = admissionPriority(job, now, this.deps.config.scheduler.aging_ms);
@@ -353,7 +355,7 @@ export class BatchDispatcher {
     // attempt (the deadline still bounds it). Other failures count toward max_attempts.
     if (error.kind !== 'rate_limited') job.countedAttempts += 1;
     if (!error.retryable || job.countedAttempts >= this.deps.config.scheduler.max_attempts) {
-      await this.answers.finish(job, this.answers.failure(job, code, error.message, { modelId: model.spec.id, retryable: error.retryable }), { deadLetter: true });
+      await this.answers.finish(job, this.answers.failure(job, code, error.message, { modelId: model.spec.id, retryable: error.retryable }));
       return;
     }
     job.lastError = { code: retryableCode(code), message: error.message, modelId: model.spec.id };
@@ -441,7 +443,7 @@ export class BatchDispatcher {
       ...(last ? { modelId: last.modelId } : {}),
       retryable: true,
     });
-    await this.answers.finish(job, failure, { deadLetter: true });
+    await this.answers.finish(job, failure);
   }
 
   /** Infrastructure failure: stop calls, free every slot and claim, let the batch be retried. */

@@ -7,7 +7,7 @@ import { ensureCapacityTable } from '../capacity/table.js';
 import { AgentResultSchema } from '../contracts/result.js';
 import type { AgentResult } from '../contracts/result.js';
 import { InfrastructureError } from '../errors/index.js';
-import { ledgerItemKey } from './ledger.js';
+import { PUBLISH_GRACE_MS, ledgerItemKey } from './ledger.js';
 import type { ClaimOutcome, RequestKey, RequestLedger } from './ledger.js';
 
 /** Items expire (DynamoDB TTL) a week after their last write; conditions never rely on TTL. */
@@ -55,14 +55,24 @@ export class DynamoRequestLedger implements RequestLedger {
   }
 
   async peek(key: RequestKey): Promise<ClaimOutcome | { kind: 'absent' }> {
-    let item: Record<string, unknown> | undefined;
+    return this.outcomeOf(await this.read(key), this.now()) ?? { kind: 'absent' };
+  }
+
+  private async read(key: RequestKey): Promise<Record<string, unknown> | undefined> {
     try {
       const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: ledgerItemKey(key) }, ConsistentRead: true }));
-      item = out.Item;
+      return out.Item;
     } catch (err) {
       throw new InfrastructureError('request ledger read failed', { cause: err });
     }
-    return this.outcomeOf(item, this.now()) ?? { kind: 'absent' };
+  }
+
+  /**
+   * The item a failed conditional write found: from the error where the service returns it
+   * (DynamoDB, DynamoDB Local), else read back (dynalite ignores ReturnValuesOnConditionCheckFailure).
+   */
+  private async oldItem(err: ConditionalCheckFailedException, key: RequestKey): Promise<Record<string, unknown> | undefined> {
+    return err.Item ? unmarshall(err.Item) : this.read(key);
   }
 
   async peekMany(keys: readonly RequestKey[]): Promise<(ClaimOutcome | { kind: 'absent' })[]> {
@@ -91,10 +101,10 @@ export class DynamoRequestLedger implements RequestLedger {
   /** The outcome an existing item implies for a new claimer; undefined when it may be claimed. */
   private outcomeOf(item: Record<string, unknown> | undefined, now: number): ClaimOutcome | undefined {
     if (!item) return undefined;
-    if (item['status'] === 'in_progress') {
-      const until = Number(item['claimExp'] ?? 0);
-      return until < now ? undefined : { kind: 'busy', until };
-    }
+    const until = Number(item['claimExp'] ?? 0);
+    if (item['status'] === 'in_progress') return until < now ? undefined : { kind: 'busy', until };
+    // Stored, and its completer is still within its grace to publish it.
+    if (item['status'] === 'completed' && until >= now) return { kind: 'busy', until };
     return { kind: 'done', result: decodeResult(item['res']), published: item['status'] === 'published' };
   }
 
@@ -119,7 +129,7 @@ export class DynamoRequestLedger implements RequestLedger {
       return { kind: 'claimed' };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw new InfrastructureError('request ledger claim failed', { cause: err });
-      const old = err.Item ? unmarshall(err.Item) : undefined;
+      const old = await this.oldItem(err, key);
       if (!old) {
         // Deleted in between (an abandon): try again.
         if (retries > 0) return this.claim(key, owner, ttlMs, retries - 1);
@@ -129,7 +139,7 @@ export class DynamoRequestLedger implements RequestLedger {
     }
   }
 
-  async complete(key: RequestKey, result: AgentResult): Promise<boolean> {
+  async complete(key: RequestKey, result: AgentResult, owner: string): Promise<boolean> {
     const res = encodeResult(result);
     try {
       await this.doc.send(
@@ -137,10 +147,14 @@ export class DynamoRequestLedger implements RequestLedger {
           TableName: this.table,
           Key: { pk: ledgerItemKey(key) },
           // First completer wins: a slower invocation that lost its (expired) claim must not publish.
-          UpdateExpression: res ? 'SET #st = :done, res = :res REMOVE claimExp' : 'SET #st = :done REMOVE claimExp',
+          // claimExp now bounds the completer's grace to publish before others may.
+          UpdateExpression: `SET #st = :done, #owner = :owner, claimExp = :grace${res ? ', res = :res' : ''}`,
           ConditionExpression: '#st = :prog',
-          ExpressionAttributeNames: { '#st': 'status' },
-          ExpressionAttributeValues: { ':done': 'completed', ':prog': 'in_progress', ...(res ? { ':res': res } : {}) },
+          ExpressionAttributeNames: { '#st': 'status', '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':done': 'completed', ':prog': 'in_progress', ':owner': owner, ':grace': this.now() + PUBLISH_GRACE_MS,
+            ...(res ? { ':res': res } : {}),
+          },
         }),
       );
       return true;
@@ -156,7 +170,7 @@ export class DynamoRequestLedger implements RequestLedger {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: ledgerItemKey(key) },
-          UpdateExpression: 'SET #st = :pub REMOVE res',
+          UpdateExpression: 'SET #st = :pub REMOVE res, claimExp',
           ConditionExpression: '#st = :done',
           ExpressionAttributeNames: { '#st': 'status' },
           ExpressionAttributeValues: { ':pub': 'published', ':done': 'completed' },
@@ -169,19 +183,37 @@ export class DynamoRequestLedger implements RequestLedger {
   }
 
   async abandon(key: RequestKey, owner: string): Promise<void> {
+    const names = { '#st': 'status', '#owner': 'owner' };
     try {
       await this.doc.send(
         new DeleteCommand({
           TableName: this.table,
           Key: { pk: ledgerItemKey(key) },
           ConditionExpression: '#st = :prog AND #owner = :owner',
-          ExpressionAttributeNames: { '#st': 'status', '#owner': 'owner' },
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ':prog': 'in_progress', ':owner': owner },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return;
-      throw new InfrastructureError('request ledger abandon failed', { cause: err });
+      if (!(err instanceof ConditionalCheckFailedException)) throw new InfrastructureError('request ledger abandon failed', { cause: err });
+      const old = await this.oldItem(err, key);
+      if (old?.['status'] !== 'completed' || old['owner'] !== owner) return;
+      // Our answer is stored but not published: end our grace so the retried batch publishes it now.
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: ledgerItemKey(key) },
+            UpdateExpression: 'REMOVE claimExp',
+            ConditionExpression: '#st = :done AND #owner = :owner',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':done': 'completed', ':owner': owner },
+          }),
+        );
+      } catch (inner) {
+        if (!(inner instanceof ConditionalCheckFailedException)) throw new InfrastructureError('request ledger abandon failed', { cause: inner });
+      }
     }
   }
 }

@@ -10,10 +10,20 @@ export interface RequestKey {
 export type ClaimOutcome =
   /** This invocation owns the request until `expiresAt`. */
   | { kind: 'claimed' }
-  /** Already answered (or answered but perhaps not yet published): never call the LLM again. */
+  /**
+   * Already answered: never call the LLM again. `published: false` means the answer is stored but
+   * its publisher's grace ran out before it marked it published (it died or gave up): publish it.
+   */
   | { kind: 'done'; result: AgentResult | null; published: boolean }
-  /** Another live invocation owns it; look again after `until`. */
+  /** Another live invocation owns it, or is publishing its answer right now; look again after `until`. */
   | { kind: 'busy'; until: number };
+
+/**
+ * After `complete`, the completer has this long to publish and mark the answer before another
+ * invocation may publish the stored copy. Without it, a redelivery that looked in between would
+ * publish the same answer a second time while the completer is still publishing it.
+ */
+export const PUBLISH_GRACE_MS = 15_000;
 
 /**
  * The idempotency ledger. Delivery is at least once, so every request is claimed before any LLM
@@ -27,10 +37,17 @@ export interface RequestLedger {
   /** `peek` for many keys in as few reads as the store allows (outcomes in the keys' order). */
   peekMany(keys: readonly RequestKey[]): Promise<(ClaimOutcome | { kind: 'absent' })[]>;
   claim(key: RequestKey, owner: string, ttlMs: number): Promise<ClaimOutcome>;
-  /** Stores the result; false when another owner completed first (then do not publish yours). */
-  complete(key: RequestKey, result: AgentResult): Promise<boolean>;
+  /**
+   * Stores the result and gives its publisher `PUBLISH_GRACE_MS` (others see `busy` meanwhile);
+   * false when another owner completed first (then do not publish yours).
+   */
+  complete(key: RequestKey, result: AgentResult, owner: string): Promise<boolean>;
   markPublished(key: RequestKey): Promise<void>;
-  /** Gives the claim up (the request is being deferred to a later invocation). */
+  /**
+   * Gives `owner`'s hold up: an unanswered claim is deleted (the request is deferred, or the batch
+   * will be retried); a stored answer not yet published loses its grace, so the retried batch
+   * publishes it at once.
+   */
   abandon(key: RequestKey, owner: string): Promise<void>;
 }
 
@@ -56,10 +73,16 @@ export class MemoryLedger implements RequestLedger {
   }
 
   peek(key: RequestKey): Promise<ClaimOutcome | { kind: 'absent' }> {
-    const e = this.entries.get(ledgerItemKey(key));
-    if (!e || (e.status === 'in_progress' && e.expiresAt < this.now())) return Promise.resolve({ kind: 'absent' });
-    if (e.status === 'in_progress') return Promise.resolve({ kind: 'busy', until: e.expiresAt });
-    return Promise.resolve({ kind: 'done', result: e.result, published: e.status === 'published' });
+    return Promise.resolve(this.outcomeOf(this.entries.get(ledgerItemKey(key))) ?? { kind: 'absent' });
+  }
+
+  /** What an entry means to another invocation; undefined when it may be claimed. */
+  private outcomeOf(e: MemoryEntry | undefined): ClaimOutcome | undefined {
+    const now = this.now();
+    if (!e) return undefined;
+    if (e.status === 'in_progress') return e.expiresAt < now ? undefined : { kind: 'busy', until: e.expiresAt };
+    if (e.status === 'completed' && e.expiresAt >= now) return { kind: 'busy', until: e.expiresAt };
+    return { kind: 'done', result: e.result, published: e.status === 'published' };
   }
 
   peekMany(keys: readonly RequestKey[]): Promise<(ClaimOutcome | { kind: 'absent' })[]> {
@@ -74,15 +97,16 @@ export class MemoryLedger implements RequestLedger {
       this.entries.set(k, { status: 'in_progress', owner, expiresAt: now + ttlMs, result: null });
       return Promise.resolve({ kind: 'claimed' });
     }
-    if (e.status === 'in_progress') return Promise.resolve({ kind: 'busy', until: e.expiresAt });
-    return Promise.resolve({ kind: 'done', result: e.result, published: e.status === 'published' });
+    return Promise.resolve(this.outcomeOf(e) ?? { kind: 'busy', until: now });
   }
 
-  complete(key: RequestKey, result: AgentResult): Promise<boolean> {
+  complete(key: RequestKey, result: AgentResult, owner: string): Promise<boolean> {
     const e = this.entries.get(ledgerItemKey(key));
     if (!e || e.status !== 'in_progress') return Promise.resolve(false);
     e.status = 'completed';
     e.result = result;
+    e.owner = owner;
+    e.expiresAt = this.now() + PUBLISH_GRACE_MS;
     return Promise.resolve(true);
   }
 
@@ -96,6 +120,7 @@ export class MemoryLedger implements RequestLedger {
     const k = ledgerItemKey(key);
     const e = this.entries.get(k);
     if (e && e.status === 'in_progress' && e.owner === owner) this.entries.delete(k);
+    if (e && e.status === 'completed' && e.owner === owner) e.expiresAt = 0;
     return Promise.resolve();
   }
 }

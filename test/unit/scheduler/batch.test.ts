@@ -78,11 +78,42 @@ describe('Function: processBatch', () => {
     const key = { id: body.id, correlationId: body.correlation_id };
     await h.ledger.claim(key, 'live-owner', 60_000);
     const theirs = completedResult(body, { modelId: 'a', content: 'theirs', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, queuedMs: 0, llmMs: 1, attempts: 1 });
-    setTimeout(() => void h.ledger.complete(key, theirs).then(() => h.ledger.markPublished(key)), 200);
+    setTimeout(() => void h.ledger.complete(key, theirs, 'live-owner').then(() => h.ledger.markPublished(key)), 200);
     const summary = await processBatch([r], h.deps, longInvocation);
     expect(summary).toMatchObject({ completed: 0, duplicates: 1 });
     expect(h.llm.calls).toHaveLength(0);
     expect(h.results()).toHaveLength(0);
+  });
+
+  it('does not publish a stored answer a second time while its completer is still publishing it', async () => {
+    const h = await harness(testConfig([model('a', 2)]));
+    const r = record({ id: 'publishing' });
+    const body = AgentRequestSchema.parse(JSON.parse(r.value.toString()));
+    const key = { id: body.id, correlationId: body.correlation_id };
+    const theirs = completedResult(body, { modelId: 'a', content: 'theirs', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, queuedMs: 0, llmMs: 1, attempts: 1 });
+    await h.ledger.claim(key, 'live-owner', 60_000);
+    await h.ledger.complete(key, theirs, 'live-owner');
+    // The completer publishes (elsewhere) and marks it 150 ms later; the redelivery waits for that.
+    setTimeout(() => void h.ledger.markPublished(key), 150);
+    const summary = await processBatch([r], h.deps, longInvocation);
+    expect(summary).toMatchObject({ completed: 0, duplicates: 1 });
+    expect(h.results()).toHaveLength(0);
+    expect(h.llm.calls).toHaveLength(0);
+  });
+
+  it('calls a model once for a request delivered to two concurrent batches of the same container', async () => {
+    const h = await harness(testConfig([model('a', 4)]));
+    h.llm.behaviour = async (m, r) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return { content: `${m.id}:${r.id}`, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, latencyMs: 50 };
+    };
+    const r = record({ id: 'twice' });
+    // The same request on two partitions (an agent that sent it twice), both batches in flight at once.
+    const [one, two] = await Promise.all([processBatch([r], h.deps, longInvocation), processBatch([{ ...r, partition: 1 }], h.deps, longInvocation)]);
+    expect(h.llm.calls).toHaveLength(1);
+    expect(h.results()).toHaveLength(1);
+    expect(one.completed + two.completed).toBe(1);
+    expect(one.duplicates + two.duplicates).toBe(1);
   });
 
   it('answers a request repeated within one batch once', async () => {
@@ -108,6 +139,20 @@ describe('Function: processBatch', () => {
     const letters = h.deadLetters();
     expect(letters).toHaveLength(2);
     expect(Buffer.from(letters[1]!['value_base64'] as string, 'base64').toString()).toBe('{not json');
+  });
+
+  it('answers an undecodable record after an outage interrupted its answer, once', async () => {
+    const h = await harness(testConfig([model('a', 2)]));
+    const garbage = record('{not json', { headers: { correlation_id: 'bad-outage' } });
+    h.publisher.failNext(1);
+    await expect(processBatch([garbage], h.deps, longInvocation)).rejects.toThrow(/Kafka/);
+    expect(h.results()).toHaveLength(0);
+    // The event source retries the batch; then redelivers it once more for good measure.
+    const retried = await processBatch([garbage], h.deps, longInvocation);
+    const again = await processBatch([garbage], h.deps, longInvocation);
+    expect([retried.duplicates, again.duplicates]).toEqual([1, 1]);
+    expect(h.results().map((r) => [r.correlation_id, r.error?.code])).toEqual([['bad-outage', 'invalid_request']]);
+    expect(h.deadLetters()).toHaveLength(1);
   });
 
   it('retries a 5xx on another model and answers from it', async () => {
@@ -187,6 +232,31 @@ describe('Function: processBatch', () => {
     const again = h.publisher.published.filter((p) => p.topic === 'low_priority');
     expect(again).toHaveLength(1);
     expect(again[0]!.headers).toMatchObject({ [HEADER_ATTEMPT]: '3' });
+  });
+
+  it('re-publishes a request whose call failed while the invocation was already re-publishing the others', async () => {
+    const h = await harness(testConfig([model('a', 1)], { scheduler: { republish_margin_ms: 0 } }));
+    h.llm.behaviour = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      throw serverError();
+    };
+    // Re-publishing is slow (a loaded broker): the failure lands while it is under way.
+    const slow = h.publisher;
+    h.deps.publisher = {
+      publish: async (messages) => {
+        if (messages.some((m) => m.topic.endsWith('_priority'))) await new Promise((resolve) => setTimeout(resolve, 300));
+        return slow.publish(messages);
+      },
+      close: () => slow.close(),
+    };
+    const end = Date.now() + 1_100;
+    const records = [record({ id: 'running', priority: 'high' }), record({ id: 'waiting', priority: 'low' })];
+    const summary = await processBatch(records, h.deps, { remainingMs: () => end - Date.now() });
+    expect(h.llm.calls.map((c) => c.id)).toEqual(['running']);
+    const again = h.publisher.published.filter((p) => p.topic.endsWith('_priority')).map((p) => (JSON.parse(p.value.toString()) as { id: string }).id);
+    expect(again.sort()).toEqual(['running', 'waiting']);
+    expect(summary).toMatchObject({ deferred: 2, completed: 0, failed: 0 });
+    expect((await h.store.getModel('a'))?.state.inFlight).toBe(0);
   });
 
   it('throws when Kafka is down, after freeing every slot, so the batch is retried', async () => {
