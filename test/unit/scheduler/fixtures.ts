@@ -1,4 +1,5 @@
 import { MemoryCapacityStore } from '../../../lib/capacity/memory-store.js';
+import type { CapacityStore } from '../../../lib/capacity/types.js';
 import { parseConfig } from '../../../lib/config/load.js';
 import type { Config, ModelConfig, ModelConfigInput } from '../../../lib/config/schema.js';
 import type { AgentRequest, AgentRequestInput } from '../../../lib/contracts/request.js';
@@ -11,6 +12,7 @@ import { createRouter } from '../../../lib/routing/router.js';
 import type { LlmAnswer, LlmInvoker, SchedulerDeps } from '../../../lib/scheduler/deps.js';
 import { silentLogger, systemClock } from '../../../lib/scheduler/deps.js';
 import { MemoryLedger } from '../../../lib/scheduler/ledger.js';
+import type { RequestLedger } from '../../../lib/scheduler/ledger.js';
 import { SnapshotCache } from '../../../lib/scheduler/snapshots.js';
 
 export function model(id: string, capacity: number, extra: Partial<ModelConfigInput> = {}): ModelConfigInput {
@@ -85,8 +87,8 @@ export function serverError(): LlmCallError {
 
 export interface Harness {
   deps: SchedulerDeps;
-  store: MemoryCapacityStore;
-  ledger: MemoryLedger;
+  store: CapacityStore;
+  ledger: RequestLedger;
   publisher: MemoryPublisher;
   llm: FakeLlm;
   metrics: InMemoryMetrics;
@@ -94,10 +96,11 @@ export interface Harness {
   deadLetters(): Record<string, unknown>[];
 }
 
-export async function harness(config: Config): Promise<Harness> {
-  const store = new MemoryCapacityStore({ priorityShares: config.capacity.priority_shares, cooldown: config.capacity.cooldown });
+/** The scheduler's deps on in-memory adapters (or the given store and ledger, e.g. on DynamoDB Local). */
+export async function harness(config: Config, adapters: { store?: CapacityStore; ledger?: RequestLedger } = {}): Promise<Harness> {
+  const store = adapters.store ?? new MemoryCapacityStore({ priorityShares: config.capacity.priority_shares, cooldown: config.capacity.cooldown });
   for (const m of config.models) await store.putModel(m);
-  const ledger = new MemoryLedger();
+  const ledger = adapters.ledger ?? new MemoryLedger();
   const publisher = new MemoryPublisher();
   const llm = new FakeLlm();
   const metrics = new InMemoryMetrics();
