@@ -6,6 +6,7 @@ import type { DecodedRecord } from '../../../lib/kafka/event.js';
 import { LlmCallError } from '../../../lib/llm/errors.js';
 import { processBatch } from '../../../lib/scheduler/batch.js';
 import type { RequestLedger } from '../../../lib/scheduler/ledger.js';
+import { seeded } from '../routing/fixtures.js';
 import type { Harness } from './fixtures.js';
 import { harness, model, record, testConfig } from './fixtures.js';
 
@@ -21,17 +22,6 @@ import { harness, model, record, testConfig } from './fixtures.js';
 
 const TOPICS = ['high_priority', 'medium_priority', 'low_priority'] as const;
 const PARTITIONS = 2;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Partition {
   log: DecodedRecord[];
@@ -54,7 +44,7 @@ export interface RunReport {
 export type ChaosAdapters = (config: Config) => Promise<{ store: CapacityStore; ledger: RequestLedger }>;
 
 export async function chaosRun(seed: number, adapters?: ChaosAdapters): Promise<RunReport> {
-  const rnd = mulberry32(seed);
+  const rnd = seeded(seed);
   const config = testConfig([model('a', 2), model('b', 3), model('c', 1)], {
     // Odd seeds give up after two re-publications, so `capacity_unavailable` answers happen too.
     scheduler: { max_attempts: 3, backoff_base_ms: 1, backoff_max_ms: 10, republish_margin_ms: 0, max_republish: seed % 2 === 1 ? 2 : 50, aging_ms: 0 },
