@@ -129,6 +129,11 @@ export const ConfigSchema = z
         max_republish: z.number().int().min(0).default(100),
         /** A request waiting longer than this is admitted as one priority higher (starvation guard); 0 = never. */
         aging_ms: z.number().int().min(0).default(30_000),
+        /**
+         * A model call's claim on its request in the ledger lasts this long and is renewed while the
+         * call runs: the longest a crashed holder keeps a redelivered request waiting.
+         */
+        claim_ttl_ms: z.number().int().min(1_000).default(15_000),
         /** Log prompt text (off by default: prompts may hold personal data). */
         log_prompts: z.boolean().default(false),
       })

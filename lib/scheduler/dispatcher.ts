@@ -303,7 +303,10 @@ export class BatchDispatcher {
   /** Claim, call, release, answer (or requeue for another model). Throws only on infrastructure failure. */
   private async execute(job: Job, model: ModelSnapshot, lease: Lease): Promise<void> {
     const timeoutMs = this.callTimeout(job, model);
-    const claim = await this.deps.ledger.claim(job.key, this.deps.ownerId, timeoutMs + CLAIM_MARGIN_MS);
+    // Short and renewed while the call runs (every third of it): a holder that dies holds the
+    // request for at most `claim_ttl_ms`, not for the whole call timeout.
+    const claimTtl = Math.min(timeoutMs + CLAIM_MARGIN_MS, this.deps.config.scheduler.claim_ttl_ms);
+    const claim = await this.deps.ledger.claim(job.key, this.deps.ownerId, claimTtl);
     if (claim.kind !== 'claimed') {
       await this.release(model, lease);
       if (claim.kind === 'done') await this.answers.handleDone(job, claim);
@@ -314,15 +317,18 @@ export class BatchDispatcher {
     job.attempts += 1;
     const started = this.deps.clock.now();
     const extender = this.keepLeaseAlive(lease);
+    const heartbeat = this.keepClaimAlive(job, claimTtl);
     let answer;
     try {
       answer = await this.deps.llm.call(model.spec, job.request, { timeoutMs, signal: this.abort.signal });
     } catch (err) {
       clearInterval(extender);
+      clearInterval(heartbeat);
       await this.onCallFailure(job, model, lease, classifyError(err), this.deps.clock.now() - started);
       return;
     }
     clearInterval(extender);
+    clearInterval(heartbeat);
     await this.passOn(model, lease, successReport(answer));
     const dims = { model: model.spec.id, priority: job.request.priority };
     this.deps.metrics.add('llm_latency_ms', dims, answer.latencyMs);
@@ -374,6 +380,24 @@ export class BatchDispatcher {
         this.deps.logger.warn('lease extension failed', { modelId: lease.modelId, error: (err as Error).message });
       });
     }, Math.max(500, ttl / 2));
+    timer.unref();
+    return timer;
+  }
+
+  /**
+   * Renews the job's ledger claim while its call runs. A lost claim (it lapsed during a stall and
+   * another invocation took it) is only logged: the first to store a result answers, the other
+   * stays silent.
+   */
+  private keepClaimAlive(job: Job, ttlMs: number): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      this.deps.ledger.extend(job.key, this.deps.ownerId, ttlMs).then(
+        (held) => {
+          if (!held) this.deps.logger.warn('request claim lost during the call', { correlationId: job.key.correlationId });
+        },
+        (err: unknown) => this.deps.logger.warn('request claim extension failed', { correlationId: job.key.correlationId, error: (err as Error).message }),
+      );
+    }, ttlMs / 3);
     timer.unref();
     return timer;
   }

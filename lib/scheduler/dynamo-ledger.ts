@@ -139,6 +139,25 @@ export class DynamoRequestLedger implements RequestLedger {
     }
   }
 
+  async extend(key: RequestKey, owner: string, ttlMs: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: ledgerItemKey(key) },
+          UpdateExpression: 'SET claimExp = :exp',
+          ConditionExpression: '#st = :prog AND #owner = :owner',
+          ExpressionAttributeNames: { '#st': 'status', '#owner': 'owner' },
+          ExpressionAttributeValues: { ':prog': 'in_progress', ':owner': owner, ':exp': this.now() + ttlMs },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw new InfrastructureError('request ledger claim extension failed', { cause: err });
+    }
+  }
+
   async complete(key: RequestKey, result: AgentResult, owner: string): Promise<boolean> {
     const res = encodeResult(result);
     try {

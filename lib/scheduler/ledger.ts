@@ -38,6 +38,12 @@ export interface RequestLedger {
   peekMany(keys: readonly RequestKey[]): Promise<(ClaimOutcome | { kind: 'absent' })[]>;
   claim(key: RequestKey, owner: string, ttlMs: number): Promise<ClaimOutcome>;
   /**
+   * Pushes `owner`'s unanswered claim out to now + `ttlMs` (a heartbeat while its model call runs,
+   * so a claim can be short and a dead holder's lapses soon). False when the claim is not `owner`'s
+   * any more (it lapsed and another took it, or it was answered).
+   */
+  extend(key: RequestKey, owner: string, ttlMs: number): Promise<boolean>;
+  /**
    * Stores the result and gives its publisher `PUBLISH_GRACE_MS` (others see `busy` meanwhile);
    * false when another owner completed first (then do not publish yours).
    */
@@ -98,6 +104,13 @@ export class MemoryLedger implements RequestLedger {
       return Promise.resolve({ kind: 'claimed' });
     }
     return Promise.resolve(this.outcomeOf(e) ?? { kind: 'busy', until: now });
+  }
+
+  extend(key: RequestKey, owner: string, ttlMs: number): Promise<boolean> {
+    const e = this.entries.get(ledgerItemKey(key));
+    if (!e || e.status !== 'in_progress' || e.owner !== owner) return Promise.resolve(false);
+    e.expiresAt = this.now() + ttlMs;
+    return Promise.resolve(true);
   }
 
   complete(key: RequestKey, result: AgentResult, owner: string): Promise<boolean> {

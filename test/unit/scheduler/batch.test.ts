@@ -85,6 +85,21 @@ describe('Function: processBatch', () => {
     expect(h.results()).toHaveLength(0);
   });
 
+  it("renews a call's short claim while the call runs, so a copy waits instead of calling again", async () => {
+    const h = await harness(testConfig([model('a', 2)], { scheduler: { claim_ttl_ms: 1_000 } }));
+    h.llm.behaviour = async (m, r) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_800));
+      return { content: `${m.id}:${r.id}`, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, latencyMs: 1_800 };
+    };
+    const r = record({ id: 'long-call', priority: 'high' });
+    const first = processBatch([r], h.deps, longInvocation);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const [one, two] = await Promise.all([first, processBatch([{ ...r, partition: 1 }], h.deps, longInvocation)]);
+    expect(h.llm.calls).toHaveLength(1);
+    expect([one.completed, two.duplicates]).toEqual([1, 1]);
+    expect(h.results()).toHaveLength(1);
+  });
+
   it('does not publish a stored answer a second time while its completer is still publishing it', async () => {
     const h = await harness(testConfig([model('a', 2)]));
     const r = record({ id: 'publishing' });

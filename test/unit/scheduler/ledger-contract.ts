@@ -58,6 +58,22 @@ export function requestLedgerContract(name: string, factory: () => Promise<Ledge
       expect(await ledger.claim(k, 'b', 1_000)).toEqual({ kind: 'claimed' });
     });
 
+    it("extends only its owner's unanswered claim", async () => {
+      const k = key();
+      await ledger.claim(k, 'a', 1_000);
+      clock.advance(900);
+      expect(await ledger.extend(k, 'a', 1_000)).toBe(true);
+      clock.advance(900);
+      expect(await ledger.claim(k, 'b', 1_000)).toEqual({ kind: 'busy', until: clock.t + 100 });
+      expect(await ledger.extend(k, 'b', 1_000)).toBe(false);
+      clock.advance(101);
+      // Lapsed: another takes it, and the old owner's heartbeat no longer holds it.
+      expect(await ledger.claim(k, 'b', 1_000)).toEqual({ kind: 'claimed' });
+      expect(await ledger.extend(k, 'a', 1_000)).toBe(false);
+      await ledger.complete(k, answer(k), 'b');
+      expect(await ledger.extend(k, 'b', 1_000)).toBe(false);
+    });
+
     it('lets the first completer win', async () => {
       const k = key();
       await ledger.claim(k, 'a', 1_000);
