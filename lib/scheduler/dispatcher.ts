@@ -15,6 +15,7 @@ import type { Job } from './job.js';
 import { Answers, CLAIM_MARGIN_MS } from './answers.js';
 import { FAILURE_CODE, failureReport, retryableCode, successReport } from './call-outcome.js';
 import type { Outbox } from './outbox.js';
+import { keepCallAlive } from './keepalive.js';
 import { JobQueue } from './queue.js';
 import { candidates, estimateTokens, nextFor, slotLimit } from './selection.js';
 import type { SelectionContext } from './selection.js';
@@ -316,19 +317,16 @@ export class BatchDispatcher {
     this.answers.claimed.add(job);
     job.attempts += 1;
     const started = this.deps.clock.now();
-    const extender = this.keepLeaseAlive(lease);
-    const heartbeat = this.keepClaimAlive(job, claimTtl);
+    const stopKeepAlive = keepCallAlive(this.deps, job, lease, claimTtl);
     let answer;
     try {
       answer = await this.deps.llm.call(model.spec, job.request, { timeoutMs, signal: this.abort.signal });
     } catch (err) {
-      clearInterval(extender);
-      clearInterval(heartbeat);
+      stopKeepAlive();
       await this.onCallFailure(job, model, lease, classifyError(err), this.deps.clock.now() - started);
       return;
     }
-    clearInterval(extender);
-    clearInterval(heartbeat);
+    stopKeepAlive();
     await this.passOn(model, lease, successReport(answer));
     const dims = { model: model.spec.id, priority: job.request.priority };
     this.deps.metrics.add('llm_latency_ms', dims, answer.latencyMs);
@@ -370,36 +368,6 @@ export class BatchDispatcher {
     job.notBefore = now + backoffMs(Math.max(0, job.countedAttempts - 1), { baseMs: backoff_base_ms, maxMs: backoff_max_ms }, this.deps.random);
     this.deps.metrics.add('retried', { model: model.spec.id, priority: job.request.priority });
     this.queue.enqueue(job);
-  }
-
-  /** Long calls push their lease's expiry out, so the reaper never reclaims a live slot. */
-  private keepLeaseAlive(lease: Lease): NodeJS.Timeout {
-    const ttl = this.deps.config.capacity.lease_ttl_ms;
-    const timer = setInterval(() => {
-      this.deps.store.extend(lease, ttl).catch((err: unknown) => {
-        this.deps.logger.warn('lease extension failed', { modelId: lease.modelId, error: (err as Error).message });
-      });
-    }, Math.max(500, ttl / 2));
-    timer.unref();
-    return timer;
-  }
-
-  /**
-   * Renews the job's ledger claim while its call runs. A lost claim (it lapsed during a stall and
-   * another invocation took it) is only logged: the first to store a result answers, the other
-   * stays silent.
-   */
-  private keepClaimAlive(job: Job, ttlMs: number): NodeJS.Timeout {
-    const timer = setInterval(() => {
-      this.deps.ledger.extend(job.key, this.deps.ownerId, ttlMs).then(
-        (held) => {
-          if (!held) this.deps.logger.warn('request claim lost during the call', { correlationId: job.key.correlationId });
-        },
-        (err: unknown) => this.deps.logger.warn('request claim extension failed', { correlationId: job.key.correlationId, error: (err as Error).message }),
-      );
-    }, ttlMs / 3);
-    timer.unref();
-    return timer;
   }
 
   private async release(model: ModelSnapshot, lease: Lease, report?: CallReport): Promise<void> {
