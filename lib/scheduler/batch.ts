@@ -99,7 +99,8 @@ async function rejectRecord(
     deps.logger.warn('invalid request', { field: error.field, topic: record.topic, partition: record.partition, offset: record.offset });
     await publish(result);
   } catch (err) {
-    // Let the retried batch claim it at once (a no-op once the answer is stored).
+    // Let the retried batch take it at once: an unanswered claim is deleted, a stored answer loses
+    // its publish grace (the retry then publishes it).
     await deps.ledger.abandon(key, deps.ownerId).catch(() => undefined);
     throw err;
   }
