@@ -12,6 +12,8 @@ import type { ClaimOutcome, RequestKey, RequestLedger } from './ledger.js';
 
 /** Items expire (DynamoDB TTL) a week after their last write; conditions never rely on TTL. */
 const RETENTION_S = 7 * 24 * 3600;
+/** Attribute names the ledger's expressions use (`status` and `owner` are DynamoDB reserved words). */
+const LEDGER_NAMES = { '#st': 'status', '#owner': 'owner' };
 /** Results are stored gzipped; beyond this they are not stored (the item limit is 400 KB). */
 const MAX_STORED_RESULT_BYTES = 350_000;
 
@@ -140,76 +142,43 @@ export class DynamoRequestLedger implements RequestLedger {
   }
 
   async extend(key: RequestKey, owner: string, ttlMs: number): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: ledgerItemKey(key) },
-          UpdateExpression: 'SET claimExp = :exp',
-          ConditionExpression: '#st = :prog AND #owner = :owner',
-          ExpressionAttributeNames: { '#st': 'status', '#owner': 'owner' },
-          ExpressionAttributeValues: { ':prog': 'in_progress', ':owner': owner, ':exp': this.now() + ttlMs },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw new InfrastructureError('request ledger claim extension failed', { cause: err });
-    }
+    return this.conditionalUpdate(key, 'claim extension', {
+      update: 'SET claimExp = :exp',
+      condition: '#st = :prog AND #owner = :owner',
+      values: { ':prog': 'in_progress', ':owner': owner, ':exp': this.now() + ttlMs },
+    });
   }
 
   async complete(key: RequestKey, result: AgentResult, owner: string): Promise<boolean> {
     const res = encodeResult(result);
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: ledgerItemKey(key) },
-          // First completer wins: a slower invocation that lost its (expired) claim must not publish.
-          // claimExp now bounds the completer's grace to publish before others may.
-          UpdateExpression: `SET #st = :done, #owner = :owner, claimExp = :grace${res ? ', res = :res' : ''}`,
-          ConditionExpression: '#st = :prog',
-          ExpressionAttributeNames: { '#st': 'status', '#owner': 'owner' },
-          ExpressionAttributeValues: {
-            ':done': 'completed', ':prog': 'in_progress', ':owner': owner, ':grace': this.now() + PUBLISH_GRACE_MS,
-            ...(res ? { ':res': res } : {}),
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw new InfrastructureError('request ledger complete failed', { cause: err });
-    }
+    // First completer wins: a slower invocation that lost its (expired) claim must not publish.
+    // claimExp now bounds the completer's grace to publish before others may.
+    return this.conditionalUpdate(key, 'complete', {
+      update: `SET #st = :done, #owner = :owner, claimExp = :grace${res ? ', res = :res' : ''}`,
+      condition: '#st = :prog',
+      values: {
+        ':done': 'completed', ':prog': 'in_progress', ':owner': owner, ':grace': this.now() + PUBLISH_GRACE_MS,
+        ...(res ? { ':res': res } : {}),
+      },
+    });
   }
 
   async markPublished(key: RequestKey): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: ledgerItemKey(key) },
-          UpdateExpression: 'SET #st = :pub REMOVE res, claimExp',
-          ConditionExpression: '#st = :done',
-          ExpressionAttributeNames: { '#st': 'status' },
-          ExpressionAttributeValues: { ':pub': 'published', ':done': 'completed' },
-        }),
-      );
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return;
-      throw new InfrastructureError('request ledger publish mark failed', { cause: err });
-    }
+    await this.conditionalUpdate(key, 'publish mark', {
+      update: 'SET #st = :pub REMOVE res, claimExp',
+      condition: '#st = :done',
+      values: { ':pub': 'published', ':done': 'completed' },
+    });
   }
 
   async abandon(key: RequestKey, owner: string): Promise<void> {
-    const names = { '#st': 'status', '#owner': 'owner' };
     try {
       await this.doc.send(
         new DeleteCommand({
           TableName: this.table,
           Key: { pk: ledgerItemKey(key) },
           ConditionExpression: '#st = :prog AND #owner = :owner',
-          ExpressionAttributeNames: names,
+          ExpressionAttributeNames: LEDGER_NAMES,
           ExpressionAttributeValues: { ':prog': 'in_progress', ':owner': owner },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -219,20 +188,32 @@ export class DynamoRequestLedger implements RequestLedger {
       const old = await this.oldItem(err, key);
       if (old?.['status'] !== 'completed' || old['owner'] !== owner) return;
       // Our answer is stored but not published: end our grace so the retried batch publishes it now.
-      try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: ledgerItemKey(key) },
-            UpdateExpression: 'REMOVE claimExp',
-            ConditionExpression: '#st = :done AND #owner = :owner',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':done': 'completed', ':owner': owner },
-          }),
-        );
-      } catch (inner) {
-        if (!(inner instanceof ConditionalCheckFailedException)) throw new InfrastructureError('request ledger abandon failed', { cause: inner });
-      }
+      await this.conditionalUpdate(key, 'abandon', {
+        update: 'REMOVE claimExp',
+        condition: '#st = :done AND #owner = :owner',
+        values: { ':done': 'completed', ':owner': owner },
+      });
+    }
+  }
+
+  /** One conditional UpdateItem on the key's item: false when the condition did not hold. */
+  private async conditionalUpdate(key: RequestKey, what: string, op: { update: string; condition: string; values: Record<string, unknown> }): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: ledgerItemKey(key) },
+          UpdateExpression: op.update,
+          ConditionExpression: op.condition,
+          // Only the names an expression uses may be passed.
+          ExpressionAttributeNames: Object.fromEntries(Object.entries(LEDGER_NAMES).filter(([n]) => `${op.update} ${op.condition}`.includes(n))),
+          ExpressionAttributeValues: op.values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw new InfrastructureError(`request ledger ${what} failed`, { cause: err });
     }
   }
 }
