@@ -1,0 +1,65 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { AgentResultSchema } from '../contracts/result.js';
+import type { AgentResult } from '../contracts/result.js';
+import { QueueEntryTooLargeError } from './errors.js';
+import type { QueueEntry, StoredRecord } from './types.js';
+
+/**
+ * An item may hold 400 KB (409,600 bytes) with its attribute names. The bulky parts are stored
+ * gzipped: request + record at most 350 KB (else the entry is refused), and the answer only when
+ * request + record + answer stay within 380 KB (else it is stored as null), leaving room for the
+ * scalar attributes.
+ */
+export const MAX_ENTRY_BYTES = 350_000;
+export const MAX_PAYLOAD_BYTES = 380_000;
+
+const gzip = (value: unknown): Uint8Array => gzipSync(Buffer.from(JSON.stringify(value), 'utf8'));
+const gunzipJson = (value: Uint8Array): unknown => JSON.parse(gunzipSync(value).toString('utf8')) as unknown;
+
+export interface EncodedEntry {
+  req: Uint8Array;
+  rec: Uint8Array;
+  /** Compressed bytes of both. */
+  bytes: number;
+}
+
+/** The entry's request and record, gzipped; throws `QueueEntryTooLargeError` beyond `MAX_ENTRY_BYTES`. */
+export function encodeEntryPayload(entry: Pick<QueueEntry, 'request' | 'record'>): EncodedEntry {
+  const req = gzip(entry.request);
+  const rec = gzip(entry.record);
+  const bytes = req.byteLength + rec.byteLength;
+  if (bytes > MAX_ENTRY_BYTES) throw new QueueEntryTooLargeError(bytes, MAX_ENTRY_BYTES);
+  return { req, rec, bytes };
+}
+
+export function checkEntrySize(entry: Pick<QueueEntry, 'request' | 'record'>): void {
+  encodeEntryPayload(entry);
+}
+
+/** The answer gzipped, or undefined when it would not fit next to `entryBytes` of request and record. */
+export function encodeResult(result: AgentResult, entryBytes: number): Uint8Array | undefined {
+  const gz = gzip(result);
+  return entryBytes + gz.byteLength <= MAX_PAYLOAD_BYTES ? gz : undefined;
+}
+
+export function decodeRequest(value: unknown): Record<string, unknown> {
+  if (!(value instanceof Uint8Array)) return {};
+  const parsed = gunzipJson(value);
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+}
+
+export function decodeRecord(value: unknown): StoredRecord {
+  if (!(value instanceof Uint8Array)) throw new Error('queue item has no stored record');
+  return gunzipJson(value) as StoredRecord;
+}
+
+/** A stored answer, validated; null when absent (too large when stored) or not a valid result. */
+export function decodeResult(value: unknown): AgentResult | null {
+  if (!(value instanceof Uint8Array)) return null;
+  try {
+    const parsed = AgentResultSchema.safeParse(gunzipJson(value));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
