@@ -4,18 +4,31 @@ export interface DynamoClientOptions {
   /** DynamoDB Local, dynalite or LocalStack; absent for AWS. */
   endpoint?: string | undefined;
   region: string;
+  /** Per-attempt limit for one request (default 3 s); the SDK's retries each get their own. */
+  requestTimeoutMs?: number;
+  /** Limit for opening a connection (default 1 s). */
+  connectionTimeoutMs?: number;
 }
 
 /**
  * A DynamoDB client. With an endpoint (a local emulator) it uses static dummy credentials
  * `local/local`, so DynamoDB Local and dynalite work on a machine without any AWS configuration;
  * without one, the SDK's default credential chain (the Lambda role in production).
+ *
+ * Every request has a timeout (the SDK has none by default): a table that stops answering fails
+ * the call with a retryable error instead of hanging its caller.
  */
 export function createDynamoClient(opts: DynamoClientOptions): DynamoDBClient {
-  if (!opts.endpoint) return new DynamoDBClient({ region: opts.region });
+  const requestHandler = {
+    connectionTimeout: opts.connectionTimeoutMs ?? 1_000,
+    requestTimeout: opts.requestTimeoutMs ?? 3_000,
+    throwOnRequestTimeout: true,
+  };
+  if (!opts.endpoint) return new DynamoDBClient({ region: opts.region, requestHandler });
   return new DynamoDBClient({
     region: opts.region,
     endpoint: opts.endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler,
   });
 }

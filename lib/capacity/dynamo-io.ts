@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand,
+  BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InfrastructureError } from '../errors/index.js';
@@ -18,6 +18,40 @@ export interface TableCounters {
 }
 
 export type Item = Record<string, unknown>;
+
+/** An item's key: a partition key value (tables keyed by `pk` only), or the whole key object. */
+export type TableKey = string | Record<string, string | number>;
+
+const keyOf = (key: TableKey): Record<string, string | number> => (typeof key === 'string' ? { pk: key } : key);
+
+/** A condition on a write: expression plus the names and values it uses. */
+export interface WriteCondition {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+/** What a paged query collected. */
+export interface QueryResult {
+  items: Item[];
+  /** Matching items (Select COUNT: the count; otherwise items.length). */
+  count: number;
+  /** Where to go on; undefined when the query reached its end. */
+  lastKey: Record<string, unknown> | undefined;
+}
+
+/** How far `query` pages: until `maxItems` matched, or `maxScanned` were read, or the end. */
+export interface QueryLimits {
+  maxItems?: number;
+  maxScanned?: number;
+}
+
+export interface TableIOOptions {
+  /** Names the table in errors (default "capacity table"). */
+  label?: string;
+  /** Added to the error when the table does not exist. */
+  missingHint?: string;
+}
 
 /** Result of a conditional update: applied, or refused with the item as it was (when returned). */
 export type UpdateResult =
@@ -36,14 +70,19 @@ export class TableIO {
   readonly doc: DynamoDBDocumentClient;
   readonly counters: TableCounters = { writes: 0, conditionFailures: 0, reads: 0 };
 
-  constructor(client: DynamoDBClient, readonly table: string) {
+  private readonly label: string;
+  private readonly missingHint: string;
+
+  constructor(client: DynamoDBClient, readonly table: string, opts: TableIOOptions = {}) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.label = opts.label ?? 'capacity table';
+    this.missingHint = opts.missingHint ?? '`agentsched models add` creates it';
   }
 
   private fail(op: string, err: unknown): never {
     const name = err instanceof Error ? err.name : '';
-    const hint = name === 'ResourceNotFoundException' ? ` (does table ${this.table} exist? \`agentsched models add\` creates it)` : '';
-    throw new InfrastructureError(`capacity table ${op} failed${hint}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    const hint = name === 'ResourceNotFoundException' ? ` (does table ${this.table} exist? ${this.missingHint})` : '';
+    throw new InfrastructureError(`${this.label} ${op} failed${hint}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 
   async update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<UpdateResult> {
@@ -67,21 +106,46 @@ export class TableIO {
     }
   }
 
-  /** Deletes an item; returns the deleted item, undefined when there was none. */
-  async delete(pk: string): Promise<Item | undefined> {
+  /**
+   * Puts an item when `condition` holds (e.g. `attribute_not_exists(pk)`); refused, it returns the
+   * item as it was where the server says (ALL_OLD; dynalite does not), else undefined.
+   */
+  async putIf(item: Item, condition: WriteCondition): Promise<UpdateResult> {
     this.counters.writes += 1;
     try {
-      const out = await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk }, ReturnValues: 'ALL_OLD' }));
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: condition.expression,
+          ExpressionAttributeNames: condition.names,
+          ExpressionAttributeValues: condition.values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { ok: true, attributes: undefined };
+    } catch (err) {
+      if (!isConditionFailure(err)) this.fail('put', err);
+      this.counters.conditionFailures += 1;
+      return { ok: false, item: err.Item ? unmarshall(err.Item) : undefined };
+    }
+  }
+
+  /** Deletes an item; returns the deleted item, undefined when there was none. */
+  async delete(key: TableKey): Promise<Item | undefined> {
+    this.counters.writes += 1;
+    try {
+      const out = await this.doc.send(new DeleteCommand({ TableName: this.table, Key: keyOf(key), ReturnValues: 'ALL_OLD' }));
       return out.Attributes;
     } catch (err) {
       return this.fail('delete', err);
     }
   }
 
-  async get(pk: string): Promise<Item | undefined> {
+  async get(key: TableKey): Promise<Item | undefined> {
     this.counters.reads += 1;
     try {
-      const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true }));
+      const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: keyOf(key), ConsistentRead: true }));
       return out.Item;
     } catch (err) {
       return this.fail('read', err);
@@ -123,5 +187,46 @@ export class TableIO {
       }
     } while (start);
     return items;
+  }
+
+  /**
+   * A query, paged with ExclusiveStartKey until `limits.maxItems` matched (DynamoDB applies `Limit`
+   * before a FilterExpression, so one page may match nothing), `limits.maxScanned` items were read,
+   * or the end. With Select COUNT, `count` sums the pages.
+   */
+  async query(input: Omit<QueryCommandInput, 'TableName'>, limits: QueryLimits = {}): Promise<QueryResult> {
+    const items: Item[] = [];
+    let count = 0;
+    let scanned = 0;
+    let start = input.ExclusiveStartKey;
+    do {
+      this.counters.reads += 1;
+      const want = limits.maxItems === undefined ? undefined : limits.maxItems - items.length;
+      const room = limits.maxScanned === undefined ? undefined : limits.maxScanned - scanned;
+      // Without a filter every read item matches: ask for no more than are wanted.
+      const pageLimit = input.FilterExpression ? room : Math.min(want ?? Infinity, room ?? Infinity);
+      try {
+        const out = await this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            ...input,
+            ExclusiveStartKey: start,
+            Limit: pageLimit === undefined || pageLimit === Infinity ? input.Limit : Math.max(1, Math.min(pageLimit, input.Limit ?? Infinity)),
+          }),
+        );
+        items.push(...(out.Items ?? []));
+        count += out.Count ?? 0;
+        scanned += out.ScannedCount ?? 0;
+        start = out.LastEvaluatedKey;
+      } catch (err) {
+        this.fail('query', err);
+      }
+    } while (
+      start &&
+      (limits.maxItems === undefined || items.length < limits.maxItems) &&
+      (limits.maxScanned === undefined || scanned < limits.maxScanned)
+    );
+    if (limits.maxItems !== undefined && items.length > limits.maxItems) items.length = limits.maxItems;
+    return { items, count: input.Select === 'COUNT' ? count : items.length, lastKey: start };
   }
 }

@@ -36,8 +36,8 @@ export type Strategy = z.infer<typeof StrategySchema>;
 const shares = z
   .object({
     high: z.number().gt(0).max(1).default(1),
-    medium: z.number().gt(0).max(1).default(0.9),
-    low: z.number().gt(0).max(1).default(0.75),
+    medium: z.number().gt(0).max(1).default(1),
+    low: z.number().gt(0).max(1).default(1),
   })
   .strict()
   .refine((s) => s.high >= s.medium && s.medium >= s.low, { message: 'shares must not increase as priority falls' });
@@ -65,7 +65,8 @@ export const ConfigSchema = z
           .default('^agent[._-][A-Za-z0-9._-]+$')
           .refine((p) => { try { new RegExp(p); return true; } catch { return false; } }, 'not a valid regular expression'),
         batch_size: z.number().int().min(1).max(10_000).default(100),
-        batch_window_ms: z.number().int().min(0).max(300_000).default(500),
+        /** How long the local runner waits to fill a batch (the mappings' `maximumBatchingWindow`): 0 adds no waiting. */
+        batch_window_ms: z.number().int().min(0).max(300_000).default(0),
       })
       .strict()
       .prefault({}),
@@ -99,10 +100,16 @@ export const ConfigSchema = z
     capacity: z
       .object({
         table: z.string().min(3).max(255).default('agentsched-capacity'),
-        /** Idempotency ledger: one item per request (id + correlation id), so a redelivery is never answered twice. */
+        /** Retired with the request ledger (the wait queue now records each request); accepted and unused. */
         requests_table: z.string().min(3).max(255).default('agentsched-requests'),
+        /**
+         * The wait queue: one item per request (id + correlation id) from registration until its answer
+         * is published, so a redelivery is never run or answered twice (lib/queue/README.md).
+         */
+        queue_table: z.string().min(3).max(255).default('agentsched-queue'),
         priority_shares: shares.prefault({}),
-        lease_ttl_ms: z.number().int().min(1_000).default(120_000),
+        /** A slot lease lasts this long and is renewed while its call runs: how long a dead holder keeps a slot. */
+        lease_ttl_ms: z.number().int().min(1_000).default(10_000),
         cooldown: z
           .object({
             failure_threshold: z.number().int().min(1).default(3),
@@ -133,7 +140,9 @@ export const ConfigSchema = z
          * A model call's claim on its request in the ledger lasts this long and is renewed while the
          * call runs: the longest a crashed holder keeps a redelivered request waiting.
          */
-        claim_ttl_ms: z.number().int().min(1_000).default(15_000),
+        claim_ttl_ms: z.number().int().min(1_000).default(10_000),
+        /** Partition keys of the wait queue (each takes ~1,000 writes/s; lib/queue/README.md). Fixed once items exist. */
+        queue_shards: z.number().int().min(1).max(64).default(1),
         /** Log prompt text (off by default: prompts may hold personal data). */
         log_prompts: z.boolean().default(false),
       })

@@ -11,7 +11,10 @@ import { InMemoryMetrics } from '../metrics/recorder.js';
 import type { SchedulerDeps, SchedulerLogger } from '../scheduler/deps.js';
 import { silentLogger } from '../scheduler/deps.js';
 import { createSchedulerDeps } from '../scheduler/factory.js';
-import { createScheduleHandler } from '../scheduler/handler.js';
+import { dispatch } from '../scheduler/dispatch.js';
+import { createCallHandler, createScheduleHandler } from '../scheduler/handler.js';
+import { sweep } from '../scheduler/sweep.js';
+import { InProcessCallInvoker } from './call-invoker.js';
 import { startSimServer } from '../sim/server.js';
 import type { SimModelOptions } from '../sim/types.js';
 import type { SimServer } from '../sim/server.js';
@@ -43,7 +46,10 @@ export interface LocalStackOptions {
   startingPosition?: MappingOptions['startingPosition'];
   /** Invoke a deployed function through the Lambda API (LocalStack) instead of in-process. */
   lambda?: { functionName: string; endpoint?: string; region?: string };
-  /** How often the stand-in for the scheduled reaper runs (default 10 s; 0 = never). */
+  /**
+   * How often the stand-in for the scheduled reaper runs (sweep: expired leases, requests of dead
+   * calls; then a dispatch as a backstop for cooled-down models). Default 2 s; 0 = never.
+   */
   reapEveryMs?: number;
   logger?: SchedulerLogger;
   /** Replaces pieces of the scheduler (tests). */
@@ -53,6 +59,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   config: Config;
   deps: SchedulerDeps;
+  /** Runs `functions/call` in this process. */
+  calls: InProcessCallInvoker;
   metrics: InMemoryMetrics;
   runner: EventSourceRunner;
   /** Publishes into the same broker (or in-process log) the stack consumes. */
@@ -67,8 +75,8 @@ export interface LocalStack {
 }
 
 /**
- * The whole system in one process: the event-source runner (Kafka or in-process), the schedule
- * handler, the capacity table and request ledger (DynamoDB at `config.dynamodb.endpoint`, or an
+ * The whole system in one process: the event-source runner (Kafka or in-process), the schedule and call
+ * handlers, the capacity table and wait queue (DynamoDB at `config.dynamodb.endpoint`, or an
  * embedded dynalite when none is set), and optionally a simulated fleet. Used by `npm start`,
  * `agentsched dev`, the end-to-end tests and the benchmarks.
  */
@@ -120,14 +128,18 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     }
 
     const metrics = new InMemoryMetrics();
+    const calls = new InProcessCallInvoker({ logger: opts.logger ?? silentLogger });
     const deps = createSchedulerDeps(config, {
       publisher,
       metrics,
       logger: opts.logger ?? silentLogger,
+      calls,
       ...opts.overrides,
     });
+    // `functions/call` runs in this process on the same dependencies, as Lambda would run it.
+    calls.bind(createCallHandler(deps));
     await deps.store.ensureTable();
-    await deps.ledger.ensureTable();
+    await deps.queue.ensureTable();
     for (const m of config.models) await deps.store.putModel(m);
     closers.push(() => deps.close?.() ?? Promise.resolve());
 
@@ -151,14 +163,19 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     });
     await runner.start();
 
-    const reapEvery = opts.reapEveryMs ?? 10_000;
-    const reaper = reapEvery > 0 ? setInterval(() => void deps.store.reap().catch(() => undefined), reapEvery) : undefined;
+    const reapEvery = opts.reapEveryMs ?? 2_000;
+    const housekeeping = async (): Promise<void> => {
+      await sweep(deps);
+      await dispatch(deps);
+    };
+    const reaper = reapEvery > 0 && !opts.lambda ? setInterval(() => void housekeeping().catch(() => undefined), reapEvery) : undefined;
     reaper?.unref();
 
     let stopped: Promise<void> | undefined;
     return {
       config,
       deps,
+      calls,
       metrics,
       runner,
       publisher,
@@ -169,6 +186,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         (stopped ??= (async () => {
           if (reaper) clearInterval(reaper);
           await runner.stop();
+          // Calls in flight finish (bounded); whatever is cut short lapses and is recovered by the next run.
+          await calls.idle(30_000);
           await closeAll();
         })()),
     };

@@ -6,6 +6,14 @@ export interface MetricDimensions {
 
 export type MetricName =
   | 'admitted'
+  /** Requests registered in the wait queue. */
+  | 'queued'
+  /** Stored answers published again after their publisher died (flagged as a redelivery). */
+  | 'redelivered'
+  /** Requests of dead calls put back in the queue by the sweep. */
+  | 'recovered'
+  /** From the dispatcher's doorbell to the call function starting. */
+  | 'call_start_delay_ms'
   /** Admissions that took over a finished call's slot in the same write (no release + acquire). */
   | 'handed_off'
   | 'deferred'
@@ -21,7 +29,7 @@ export type MetricName =
   | 'tokens_in'
   | 'tokens_out';
 
-export const DURATION_METRICS: ReadonlySet<MetricName> = new Set(['queue_wait_ms', 'admission_wait_ms', 'llm_latency_ms']);
+export const DURATION_METRICS: ReadonlySet<MetricName> = new Set(['queue_wait_ms', 'admission_wait_ms', 'llm_latency_ms', 'call_start_delay_ms']);
 
 /** Where the scheduler records what it did. Values are aggregated per batch and flushed once. */
 export interface MetricsRecorder {

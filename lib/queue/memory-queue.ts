@@ -93,6 +93,12 @@ export class MemoryWorkQueue implements WorkQueue {
     return item && states.includes(item.state) && item.owner === owner ? item : undefined;
   }
 
+  adopt(key: RequestKey, fromOwner: string, toOwner: string, ttlMs: number, now: number): Promise<QueueItem | undefined> {
+    const item = this.owned(key, fromOwner, 'running');
+    if (item) Object.assign(item, { owner: toOwner, until: now + ttlMs });
+    return Promise.resolve(item && copy(item));
+  }
+
   extend(key: RequestKey, owner: string, ttlMs: number, now: number): Promise<boolean> {
     const item = this.owned(key, owner, 'running', 'completed');
     if (item) item.until = now + ttlMs;

@@ -36,9 +36,11 @@ export function checkEntrySize(entry: Pick<QueueEntry, 'request' | 'record'>): v
   encodeEntryPayload(entry);
 }
 
+export const gzipResult = (result: AgentResult): Uint8Array => gzip(result);
+
 /** The answer gzipped, or undefined when it would not fit next to `entryBytes` of request and record. */
 export function encodeResult(result: AgentResult, entryBytes: number): Uint8Array | undefined {
-  const gz = gzip(result);
+  const gz = gzipResult(result);
   return entryBytes + gz.byteLength <= MAX_PAYLOAD_BYTES ? gz : undefined;
 }
 

@@ -132,6 +132,11 @@ export interface WorkQueue {
   waiting(query: WaitingQuery): Promise<QueueItem[]>;
   /** Claims `key` for `owner` until now + `ttlMs` (see {@link ClaimOutcome}). */
   claim(key: RequestKey, owner: string, ttlMs: number, now: number): Promise<ClaimOutcome>;
+  /**
+   * Moves a running claim from `fromOwner` to `toOwner` (until now + `ttlMs`), returning the item;
+   * undefined when the claim is not `fromOwner`'s (another copy of the same doorbell adopted it).
+   */
+  adopt(key: RequestKey, fromOwner: string, toOwner: string, ttlMs: number, now: number): Promise<QueueItem | undefined>;
   /** Pushes `owner`'s running claim (or publish grace) out to now + `ttlMs`; false when not `owner`'s any more. */
   extend(key: RequestKey, owner: string, ttlMs: number, now: number): Promise<boolean>;
   /** running & `owner` → completed with `result`, publish grace until now + `graceMs`. False when not `owner`'s. */

@@ -5,7 +5,9 @@ import type { Usage } from '../contracts/result.js';
 import type { RecordPublisher } from '../kafka/publisher.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { Router } from '../routing/router.js';
-import type { RequestLedger } from './ledger.js';
+import type { WorkQueue } from '../queue/types.js';
+import type { CallInvoker } from './call-event.js';
+import type { Outbox } from './outbox.js';
 import type { SnapshotCache } from './snapshots.js';
 
 /** What one model call returns. */
@@ -46,8 +48,13 @@ export const silentLogger: SchedulerLogger = { debug() {}, info() {}, warn() {},
 export interface SchedulerDeps {
   config: Config;
   store: CapacityStore;
-  ledger: RequestLedger;
+  /** The wait queue, which is also each request's durable record until its answer is published. */
+  queue: WorkQueue;
+  /** Starts `functions/call` for leased slots (async invoke: a doorbell, not a store). */
+  calls: CallInvoker;
   publisher: RecordPublisher;
+  /** Results, reply topics and dead letters, over `publisher`. */
+  outbox: Outbox;
   llm: LlmInvoker;
   router: Router;
   /** The fleet as last read from the capacity table, shared by concurrent invocations. */
@@ -56,7 +63,7 @@ export interface SchedulerDeps {
   logger: SchedulerLogger;
   clock: Clock;
   random: () => number;
-  /** Identifies this container; each invocation claims requests in the ledger as `<ownerId>/<uuid>`. */
+  /** Identifies this container; each call claims its requests in the queue as `<ownerId>/<uuid>`. */
   ownerId: string;
   /** DynamoDB calls made so far, by command name (when the factory built the clients). */
   tableOps?: Map<string, number>;

@@ -4,18 +4,36 @@ import { createCapacityStore } from '../capacity/index.js';
 import type { Config } from '../config/schema.js';
 import { getSharedPublisher } from '../kafka/kafkajs-publisher.js';
 import { LlmClientPool } from '../llm/pool.js';
+import { LambdaCallInvoker } from '../local/call-invoker.js';
 import { InMemoryMetrics } from '../metrics/recorder.js';
+import { DynamoWorkQueue } from '../queue/dynamo-queue.js';
 import { createRouter } from '../routing/router.js';
+import type { CallInvoker } from './call-event.js';
 import type { SchedulerDeps } from './deps.js';
 import { silentLogger, systemClock } from './deps.js';
-import { DynamoRequestLedger } from './dynamo-ledger.js';
 import { pooledLlm } from './llm-adapter.js';
+import { Outbox } from './outbox.js';
 import { SnapshotCache } from './snapshots.js';
 
+/** The `call` function's name for async invokes (set by serverless.yml on the functions that dispatch). */
+export const CALL_FUNCTION_ENV = 'AGENTSCHED_CALL_FUNCTION';
+
+function defaultCallInvoker(config: Config): CallInvoker {
+  const functionName = process.env[CALL_FUNCTION_ENV];
+  if (!functionName) {
+    return {
+      mayDuplicate: true,
+      invoke: () => Promise.reject(new Error(`${CALL_FUNCTION_ENV} is not set: no way to start calls (the local runner passes its own invoker)`)),
+    };
+  }
+  return new LambdaCallInvoker({ functionName, region: config.dynamodb.region });
+}
+
 /**
- * Builds the scheduler's dependencies from configuration: the DynamoDB capacity table and request
- * ledger, the shared idempotent Kafka producer, the pooled LLM clients, the router. Call once per
- * container (Lambda module scope, or once per local process); `overrides` swap any piece.
+ * Builds the scheduler's dependencies from configuration: the DynamoDB capacity table and wait
+ * queue, the shared idempotent Kafka producer, the pooled LLM clients, the router, the invoker of
+ * `functions/call`. Call once per container (Lambda module scope, or once per local process);
+ * `overrides` swap any piece.
  */
 export function createSchedulerDeps(config: Config, overrides: Partial<SchedulerDeps> = {}): SchedulerDeps {
   const dynamo = createDynamoClient(config.dynamodb);
@@ -31,17 +49,22 @@ export function createSchedulerDeps(config: Config, overrides: Partial<Scheduler
   );
   const llm = overrides.llm ?? pooledLlm(new LlmClientPool({ models: config.models, maxConnections: config.connection_pool.max_connections }));
   const store = overrides.store ?? createCapacityStore(config, { client: dynamo });
+  const publisher = overrides.publisher ?? getSharedPublisher({ brokers: config.kafka.bootstrap_servers, clientId: config.kafka.client_id });
+  const metrics = overrides.metrics ?? new InMemoryMetrics();
+  const logger = overrides.logger ?? silentLogger;
   return {
     config,
     store,
+    queue: overrides.queue ?? new DynamoWorkQueue(dynamo, config.capacity.queue_table, { shards: config.scheduler.queue_shards }),
+    calls: overrides.calls ?? defaultCallInvoker(config),
     snapshots: overrides.snapshots ?? new SnapshotCache(store),
-    ledger: overrides.ledger ?? new DynamoRequestLedger(dynamo, config.capacity.requests_table),
-    publisher: overrides.publisher ?? getSharedPublisher({ brokers: config.kafka.bootstrap_servers, clientId: config.kafka.client_id }),
+    publisher,
+    outbox: overrides.outbox ?? new Outbox(config, publisher, metrics, logger),
     // One keep-alive pool per endpoint, sized from every model on it; deps live as long as the container.
     llm,
     router: overrides.router ?? createRouter(config.load_balancing),
-    metrics: overrides.metrics ?? new InMemoryMetrics(),
-    logger: overrides.logger ?? silentLogger,
+    metrics,
+    logger,
     clock: overrides.clock ?? systemClock,
     random: overrides.random ?? Math.random,
     ownerId: overrides.ownerId ?? randomUUID(),

@@ -1,20 +1,46 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { decodeKafkaEvent } from '../kafka/event.js';
-import { processBatch } from './batch.js';
-import type { BatchSummary } from './batch.js';
+import { admitBatch } from './admit.js';
+import type { BatchSummary } from './admit.js';
+import { CallEventSchema } from './call-event.js';
+import { runCallEvent } from './call-run.js';
+import type { CallSummary } from './call-run.js';
 import type { SchedulerDeps } from './deps.js';
+
+type DepsSource = SchedulerDeps | (() => Promise<SchedulerDeps>);
+
+function lazy(deps: DepsSource): () => Promise<SchedulerDeps> {
+  let resolved: Promise<SchedulerDeps> | undefined;
+  return () => (resolved ??= typeof deps === 'function' ? deps() : Promise.resolve(deps));
+}
 
 /**
  * The Lambda handler for Kafka event source mappings (MSK and self-managed): decode the event,
- * call the core once, return. `deps` is resolved once per container and reused while warm.
+ * admit the batch (register + dispatch), return — no model call, so the partition moves on in
+ * milliseconds. `deps` is resolved once per container and reused while warm.
  */
-export function createScheduleHandler(deps: SchedulerDeps | (() => Promise<SchedulerDeps>)) {
-  let resolved: Promise<SchedulerDeps> | undefined;
-  const getDeps = (): Promise<SchedulerDeps> => (resolved ??= typeof deps === 'function' ? deps() : Promise.resolve(deps));
+export function createScheduleHandler(deps: DepsSource) {
+  const getDeps = lazy(deps);
   return middy(async (event: unknown, context: Context): Promise<BatchSummary> => {
     const records = decodeKafkaEvent(event);
-    return processBatch(records, await getDeps(), {
+    return admitBatch(records, await getDeps(), {
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      requestId: context.awsRequestId,
+    });
+  });
+}
+
+/**
+ * The handler of `functions/call` (async invoke): validate the event (a malformed one is a
+ * deployment bug — it throws, and the sweep recovers the claims it named), run the calls, hand
+ * each slot on.
+ */
+export function createCallHandler(deps: DepsSource) {
+  const getDeps = lazy(deps);
+  return middy(async (event: unknown, context: Context): Promise<CallSummary> => {
+    const parsed = CallEventSchema.parse(event);
+    return runCallEvent(parsed, await getDeps(), {
       remainingMs: () => context.getRemainingTimeInMillis(),
       requestId: context.awsRequestId,
     });

@@ -1,31 +1,27 @@
 import type { Lease } from '../capacity/types.js';
+import type { RequestKey } from '../queue/types.js';
 import type { SchedulerDeps } from './deps.js';
-import type { Job } from './job.js';
 
 /**
- * What a running model call keeps alive, and stops when it ends:
- * - its slot lease, extended every half `capacity.lease_ttl_ms`, so the reaper never reclaims a
- *   live slot however long the call takes;
- * - its request's ledger claim, renewed every third of `claimTtlMs`, so the claim can be short and a
- *   crashed holder's lapses soon. A lost claim (it lapsed during a stall and another invocation
- *   took it) is only logged: the first to store a result answers, the other stays silent.
- * Failed writes are logged; the next tick tries again.
+ * What a running model call keeps alive, and stops when it ends: its slot lease (renewed every
+ * third of `capacity.lease_ttl_ms`) and its claim on the request in the queue (every third of
+ * `scheduler.claim_ttl_ms`). Both are short, so a dead holder's slot and request come back within
+ * seconds; renewed, so a long generation never loses them. A lost claim (it lapsed during a stall
+ * and another call took the request) is only logged: the first to store an answer wins, the other
+ * stays silent. Failed writes are logged; the next tick tries again.
  */
-export function keepCallAlive(deps: SchedulerDeps, job: Job, lease: Lease, claimTtlMs: number): () => void {
+export function keepCallAlive(deps: SchedulerDeps, key: RequestKey, owner: string, lease: Lease): () => void {
   const leaseTtl = deps.config.capacity.lease_ttl_ms;
+  const claimTtl = deps.config.scheduler.claim_ttl_ms;
+  const warn = (what: string) => (err: unknown) => deps.logger.warn(`${what} failed`, { correlationId: key.correlationId, error: (err as Error).message });
   const leaseTimer = setInterval(() => {
-    deps.store.extend(lease, leaseTtl).catch((err: unknown) => {
-      deps.logger.warn('lease extension failed', { modelId: lease.modelId, error: (err as Error).message });
-    });
-  }, Math.max(500, leaseTtl / 2));
+    deps.store.extend(lease, leaseTtl).catch(warn('lease extension'));
+  }, Math.max(300, leaseTtl / 3));
   const claimTimer = setInterval(() => {
-    deps.ledger.extend(job.key, deps.ownerId, claimTtlMs).then(
-      (held) => {
-        if (!held) deps.logger.warn('request claim lost during the call', { correlationId: job.key.correlationId });
-      },
-      (err: unknown) => deps.logger.warn('request claim extension failed', { correlationId: job.key.correlationId, error: (err as Error).message }),
-    );
-  }, claimTtlMs / 3);
+    deps.queue.extend(key, owner, claimTtl, deps.clock.now()).then((held) => {
+      if (!held) deps.logger.warn('request claim lost during the call', { correlationId: key.correlationId });
+    }, warn('request claim extension'));
+  }, Math.max(300, claimTtl / 3));
   leaseTimer.unref();
   claimTimer.unref();
   return () => {

@@ -3,15 +3,14 @@ import type { DeadLetter } from '../contracts/dead-letter.js';
 import type { PartialRequest } from '../contracts/decode.js';
 import type { AgentResult, ResultError } from '../contracts/result.js';
 import type { DecodedRecord } from '../kafka/event.js';
-import type { OutgoingRecord, RecordPublisher } from '../kafka/publisher.js';
+import type { RecordPublisher } from '../kafka/publisher.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { SchedulerLogger } from './deps.js';
-import { HEADER_ATTEMPT, HEADER_CORRELATION, HEADER_FIRST_SEEN, HEADER_LLM_ATTEMPTS } from './job.js';
-import type { Job } from './job.js';
+import { HEADER_CORRELATION, HEADER_REDELIVERY } from './entry.js';
 
 /**
  * Everything the scheduler writes to Kafka: results (results topic + the allowed reply topic),
- * dead letters, and re-published requests. A failure to write the results or dead-letter topic
+ * and dead letters. A failure to write the results or dead-letter topic
  * is an infrastructure failure (the batch is retried); a failure to write an agent's reply topic
  * is not (the answer is on the results topic already).
  */
@@ -34,9 +33,14 @@ export class Outbox {
     return this.replyPattern.test(topic) && !reserved.includes(topic);
   }
 
-  async publishResult(result: AgentResult, replyTopic: string | undefined, key: Buffer | null): Promise<void> {
+  /**
+   * Publishes an answer to the results topic and the allowed reply topic. `redelivery`: a stored
+   * answer published again because its first publisher died before marking it (a copy may have
+   * gone out already; the header lets agents drop it by correlation id).
+   */
+  async publishResult(result: AgentResult, replyTopic: string | undefined, key: Buffer | null, redelivery = false): Promise<void> {
     const value = JSON.stringify(result);
-    const headers = { [HEADER_CORRELATION]: result.correlation_id };
+    const headers: Record<string, string> = { [HEADER_CORRELATION]: result.correlation_id, ...(redelivery ? { [HEADER_REDELIVERY]: '1' } : {}) };
     const k = key ? key.toString('utf8') : result.correlation_id || null;
     await this.publisher.publish([{ topic: this.config.kafka.topics.results, key: k, value, headers }]);
     if (!replyTopic || replyTopic === this.config.kafka.topics.results) return;
@@ -79,24 +83,5 @@ export class Outbox {
         headers: { ...(partial.correlation_id ? { [HEADER_CORRELATION]: partial.correlation_id } : {}), 'agentsched-reason': reason.code },
       },
     ]);
-  }
-
-  /** Puts requests back on their topics for a later invocation, with an absolute deadline. */
-  async republish(jobs: Job[]): Promise<void> {
-    if (jobs.length === 0) return;
-    const records: OutgoingRecord[] = jobs.map((job) => ({
-      topic: job.record.topic,
-      key: job.record.key ? job.record.key.toString('utf8') : null,
-      value: JSON.stringify({ ...job.raw, deadline_ms: job.deadline }),
-      headers: {
-        ...job.record.headers,
-        [HEADER_CORRELATION]: job.request.correlation_id,
-        [HEADER_ATTEMPT]: String(job.republished + 1),
-        [HEADER_FIRST_SEEN]: String(job.firstSeen),
-        [HEADER_LLM_ATTEMPTS]: String(job.countedAttempts),
-      },
-    }));
-    await this.publisher.publish(records);
-    for (const job of jobs) this.metrics.add('deferred', { model: 'none', priority: job.request.priority });
   }
 }

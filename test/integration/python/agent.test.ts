@@ -34,7 +34,7 @@ describe('A Python agent written like the original demo (confluent-kafka)', () =
       {
         kafka: { bootstrap_servers: kafkaBrokers, client_id: prefix.slice(0, -1), topics, batch_window_ms: 50 },
         models: [{ id: 'placeholder', endpoint: 'http://127.0.0.1:1/v1', supported_tasks: ['text_generation'], capacity: 1 }],
-        capacity: { table: `${prefix}capacity`, requests_table: `${prefix}requests` },
+        capacity: { table: `${prefix}capacity`, requests_table: `${prefix}requests`, queue_table: `${prefix}queue` },
         dynamodb: { endpoint: dynamodbEndpoint },
       },
       'python-agent-test',

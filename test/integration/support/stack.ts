@@ -24,7 +24,7 @@ export function e2eConfig(extra: Record<string, unknown> = {}): Config {
         batch_window_ms: 50,
       },
       models: [{ id: 'placeholder', endpoint: 'http://127.0.0.1:1/v1', supported_tasks: ['text_generation'], capacity: 1 }],
-      capacity: { table: `${id}-capacity`, requests_table: `${id}-requests`, lease_ttl_ms: 10_000 },
+      capacity: { table: `${id}-capacity`, requests_table: `${id}-requests`, queue_table: `${id}-queue`, lease_ttl_ms: 10_000 },
       dynamodb: { endpoint: dynamodbEndpoint },
       ...extra,
     },

@@ -2,13 +2,17 @@ import { afterAll, describe } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../../lib/capacity/dynamo-client.js';
 import { deleteCapacityTable } from '../../../lib/capacity/table.js';
-import { DynamoRequestLedger } from '../../../lib/scheduler/dynamo-ledger.js';
-import { requestLedgerContract } from '../../unit/scheduler/ledger-contract.js';
+import { DynamoWorkQueue } from '../../../lib/queue/dynamo-queue.js';
+import { describeWorkQueueContract } from '../../unit/queue/queue-contract.js';
 import { BACKENDS, openBackend } from '../capacity/support.js';
 import type { Backend } from '../capacity/support.js';
 import { uniqueName } from '../support/services.js';
 
-/** The in-memory ledger's contract on the real table: DynamoDB Local and dynalite must agree with it. */
+/**
+ * The in-memory queue's contract on the real table: DynamoDB Local and dynalite must agree with
+ * it. A fresh table per test (waiting() and depth() see the whole table), 3 shards so that every
+ * read merges partitions.
+ */
 describe.each(BACKENDS)('on %s', (name) => {
   let backend: Backend | undefined;
   let client: DynamoDBClient | undefined;
@@ -18,20 +22,13 @@ describe.each(BACKENDS)('on %s', (name) => {
     client?.destroy();
     await backend?.close();
   });
-  requestLedgerContract(`DynamoRequestLedger (${name})`, async () => {
+  describeWorkQueueContract(`DynamoWorkQueue (${name})`, async () => {
     backend ??= await openBackend(name);
     client ??= createDynamoClient({ endpoint: backend.endpoint, region: 'us-east-1' });
-    const c = client;
-    return {
-      make: async (now) => {
-        // One table per backend; keys are unique per test.
-        if (tables.length === 0) {
-          const table = uniqueName('requests');
-          await new DynamoRequestLedger(c, table).ensureTable();
-          tables.push(table);
-        }
-        return new DynamoRequestLedger(c, tables[0]!, now);
-      },
-    };
+    const table = uniqueName('queue');
+    tables.push(table);
+    const queue = new DynamoWorkQueue(client, table, { shards: 3 });
+    await queue.ensureTable();
+    return queue;
   });
 });

@@ -1,0 +1,305 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TableIO } from '../capacity/dynamo-io.js';
+import type { Item } from '../capacity/dynamo-io.js';
+import { PRIORITIES } from '../contracts/request.js';
+import type { Priority } from '../contracts/request.js';
+import type { AgentResult } from '../contracts/result.js';
+import { decodeItem, encodeItem, namesOf, retryAttributes } from './dynamo-codec.js';
+import type { ItemKey } from './dynamo-codec.js';
+import { rankOf, requestHash, shardOf } from './key.js';
+import { MAX_PAYLOAD_BYTES, encodeEntryPayload, encodeResult, gzipResult } from './payload.js';
+import { ORDER_INDEX, UNTIL_INDEX, ensureQueueTable } from './table.js';
+import type {
+  ClaimOutcome, EnqueueOutcome, QueueEntry, QueueItem, RequestKey, RetryState, WaitingQuery, WorkQueue,
+} from './types.js';
+
+export interface DynamoWorkQueueOptions {
+  /** Partitions (`q#0` … `q#<shards-1>`); every reader and writer must agree. Default 4. */
+  shards?: number;
+  /** How long a published item is kept (DynamoDB TTL), seconds. Default 7 days. */
+  retentionS?: number;
+}
+
+/** A waiting() query reads at most this many items per shard and priority looking for model matches. */
+const FILTER_SCAN_CAP = 500;
+/** Attempts of a claim whose item changed between the write and the read of what refused it. */
+const CLAIM_ROUNDS = 4;
+
+interface Write {
+  update: string;
+  condition: string;
+  values: Record<string, unknown>;
+}
+
+/**
+ * The wait queue on DynamoDB (see README.md for the table): every state change is one conditional
+ * single-item write; reads of the order and of lapsed claims are strongly consistent LSI queries.
+ */
+export class DynamoWorkQueue implements WorkQueue {
+  readonly io: TableIO;
+  private readonly shards: number;
+  private readonly retentionS: number;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly table: string,
+    opts: DynamoWorkQueueOptions = {},
+  ) {
+    this.io = new TableIO(client, table, { label: 'queue table', missingHint: 'ensureQueueTable() or serverless.yml creates it' });
+    this.shards = Math.max(1, Math.floor(opts.shards ?? 4));
+    this.retentionS = opts.retentionS ?? 7 * 24 * 3600;
+  }
+
+  ensureTable(): Promise<void> {
+    return ensureQueueTable(this.client, this.table);
+  }
+
+  private itemKey(key: RequestKey): ItemKey {
+    const sk = requestHash(key);
+    return { pk: `q#${shardOf(sk, this.shards)}`, sk };
+  }
+
+  private async getItem(key: ItemKey): Promise<QueueItem | undefined> {
+    const item = await this.io.get({ ...key });
+    return item && decodeItem(item);
+  }
+
+  async get(key: RequestKey): Promise<QueueItem | undefined> {
+    return this.getItem(this.itemKey(key));
+  }
+
+  async enqueue(entries: readonly QueueEntry[]): Promise<EnqueueOutcome[]> {
+    // Encode everything first: a too-large entry refuses the batch before anything is written.
+    const items = entries.map((e) => encodeItem(this.itemKey(e.key), { ...e, state: 'waiting' }, encodeEntryPayload(e)));
+    const first = new Map<string, number>();
+    items.forEach((item, i) => {
+      if (!first.has(String(item['sk']))) first.set(String(item['sk']), i);
+    });
+    const out = await Promise.all(
+      items.map((item, i) => (first.get(String(item['sk'])) === i ? this.putNew(item) : Promise.resolve(undefined))),
+    );
+    // A key given twice in the batch: the later copies find the first.
+    return Promise.all(
+      out.map(async (o, i) => o ?? this.present(items[i]!)),
+    );
+  }
+
+  async storeAnswer(entry: QueueEntry, result: AgentResult, owner: string, graceMs: number, now: number): Promise<EnqueueOutcome> {
+    const payload = encodeEntryPayload(entry);
+    const item = encodeItem(this.itemKey(entry.key), { ...entry, state: 'completed', owner, until: now + graceMs }, payload, {
+      res: encodeResult(result, payload.bytes),
+    });
+    return this.putNew(item);
+  }
+
+  /** Puts a new item; `present` with the item found when its key is registered. */
+  private async putNew(item: Item, rounds = 3): Promise<EnqueueOutcome> {
+    const res = await this.io.putIf(item, { expression: 'attribute_not_exists(pk)' });
+    if (res.ok) return { kind: 'queued' };
+    if (res.item) return { kind: 'present', item: decodeItem(res.item) };
+    const found = await this.present(item);
+    // Gone between the write and the read (expired): register it after all.
+    if (found.kind === 'queued' && rounds > 0) return this.putNew(item, rounds - 1);
+    return found;
+  }
+
+  private async present(item: Item): Promise<EnqueueOutcome> {
+    const old = await this.getItem({ pk: String(item['pk']), sk: String(item['sk']) });
+    if (old) return { kind: 'present', item: old };
+    return { kind: 'queued' };
+  }
+
+  async waiting(query: WaitingQuery): Promise<QueueItem[]> {
+    if (query.limit <= 0) return [];
+    if (query.model && query.model.tasks.length === 0) return [];
+    const wanted = PRIORITIES.filter((p) => (query.priorities ?? PRIORITIES).includes(p));
+    const lists = await Promise.all(wanted.map((p) => this.waitingOf(p, query)));
+    return lists.flat();
+  }
+
+  private async waitingOf(priority: Priority, query: WaitingQuery): Promise<QueueItem[]> {
+    const values: Record<string, unknown> = { ':rank': `${rankOf(priority)}#` };
+    let filter: string | undefined;
+    if (query.model) {
+      const tasks = query.model.tasks.map((t, i) => {
+        values[`:t${i}`] = t;
+        return `:t${i}`;
+      });
+      values[':mid'] = query.model.id;
+      filter = `#task IN (${tasks.join(', ')}) AND (attribute_not_exists(#model) OR #model = :mid)`;
+    }
+    const perShard = await Promise.all(
+      this.shardKeys().map((pk) =>
+        this.io.query(
+          {
+            IndexName: ORDER_INDEX,
+            KeyConditionExpression: 'pk = :pk AND begins_with(#ord, :rank)',
+            FilterExpression: filter,
+            ExpressionAttributeNames: namesOf('#ord', filter ?? ''),
+            ExpressionAttributeValues: { ...values, ':pk': pk },
+            ConsistentRead: true,
+          },
+          { maxItems: query.limit, maxScanned: filter ? FILTER_SCAN_CAP : undefined },
+        ),
+      ),
+    );
+    return perShard
+      .flatMap((r) => r.items)
+      .sort((a, b) => (String(a['ord']) < String(b['ord']) ? -1 : 1))
+      .slice(0, query.limit)
+      .map(decodeItem);
+  }
+
+  private shardKeys(): string[] {
+    return [...Array(this.shards).keys()].map((s) => `q#${s}`);
+  }
+
+  async claim(key: RequestKey, owner: string, ttlMs: number, now: number): Promise<ClaimOutcome> {
+    const k = this.itemKey(key);
+    const values = { ':owner': owner, ':until': now + ttlMs, ':now': now };
+    for (let round = 0; round < CLAIM_ROUNDS; round++) {
+      const res = await this.write(k, {
+        update: 'SET #state = :running, #owner = :owner, #until = :until REMOVE #ord',
+        condition: '(#state = :waiting AND notBefore <= :now) OR (#state = :running AND #until < :now)',
+        values: { ...values, ':waiting': 'waiting', ':running': 'running' },
+      }, true);
+      if (res.ok) return { kind: 'claimed', item: decodeItem(res.attributes!) };
+      const old = res.item ?? (await this.io.get({ ...k }));
+      if (!old) return { kind: 'absent' };
+      const item = decodeItem(old);
+      if (item.state === 'published') return { kind: 'published', item };
+      if (item.state === 'waiting' && item.notBefore > now) return { kind: 'not_due', until: item.notBefore };
+      if (item.state !== 'waiting' && item.until! >= now) return { kind: 'busy', until: item.until! };
+      if (item.state === 'completed') {
+        // Its completer's publish grace is over: take it over to publish the stored answer.
+        const taken = await this.write(k, {
+          update: 'SET #owner = :owner, #until = :until',
+          condition: '#state = :completed AND #until < :now',
+          values: { ...values, ':completed': 'completed' },
+        }, true);
+        if (taken.ok) return { kind: 'publish', item: decodeItem(taken.attributes!) };
+      }
+      // It changed between the write and the read: try again with what it is now.
+    }
+    const last = await this.get(key);
+    return { kind: 'busy', until: last?.until ?? now };
+  }
+
+  async adopt(key: RequestKey, fromOwner: string, toOwner: string, ttlMs: number, now: number): Promise<QueueItem | undefined> {
+    const res = await this.write(this.itemKey(key), {
+      update: 'SET #owner = :to, #until = :until',
+      condition: '#state = :running AND #owner = :from',
+      values: { ':running': 'running', ':from': fromOwner, ':to': toOwner, ':until': now + ttlMs },
+    }, true);
+    return res.ok ? decodeItem(res.attributes!) : undefined;
+  }
+
+  async extend(key: RequestKey, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    const res = await this.write(this.itemKey(key), {
+      update: 'SET #until = :until',
+      condition: '#state IN (:running, :completed) AND #owner = :owner',
+      values: { ':running': 'running', ':completed': 'completed', ':owner': owner, ':until': now + ttlMs },
+    });
+    return res.ok;
+  }
+
+  async complete(key: RequestKey, owner: string, result: AgentResult, graceMs: number, now: number): Promise<boolean> {
+    const k = this.itemKey(key);
+    const values = { ':running': 'running', ':completed': 'completed', ':owner': owner, ':until': now + graceMs };
+    const condition = '#state = :running AND #owner = :owner';
+    const gz = gzipResult(result);
+    if (gz.byteLength <= MAX_PAYLOAD_BYTES) {
+      // Stored only when it fits next to the request and record (their size is `pbytes`).
+      const res = await this.write(k, {
+        update: 'SET #state = :completed, #until = :until, res = :res',
+        condition: `${condition} AND pbytes <= :room`,
+        values: { ...values, ':res': gz, ':room': MAX_PAYLOAD_BYTES - gz.byteLength },
+      });
+      if (res.ok) return true;
+      const old = res.item ?? (await this.io.get({ ...k }));
+      if (old?.['state'] !== 'running' || old['owner'] !== owner) return false;
+    }
+    const res = await this.write(k, { update: 'SET #state = :completed, #until = :until REMOVE res', condition, values });
+    return res.ok;
+  }
+
+  async markPublished(key: RequestKey, owner: string, now: number): Promise<void> {
+    // The answer stays (a redelivery is recognised and could be answered); the request goes.
+    await this.write(this.itemKey(key), {
+      update: 'SET #state = :published, #ttl = :ttl REMOVE #until, #owner, req',
+      condition: '#state = :completed AND #owner = :owner',
+      values: { ':published': 'published', ':completed': 'completed', ':owner': owner, ':ttl': Math.floor(now / 1000) + this.retentionS },
+    });
+  }
+
+  async requeue(key: RequestKey, owner: string, retry: RetryState, _now: number): Promise<boolean> {
+    const attrs = retryAttributes(retry);
+    const sets = Object.keys(attrs).map((name) => `${name} = :${name}`);
+    const res = await this.write(this.itemKey(key), {
+      // `okey` keeps the item's order position: back in the order where it was.
+      update: `SET #state = :waiting, #ord = okey, ${sets.join(', ')} REMOVE #owner, #until${retry.lastError ? '' : ', lastError'}`,
+      condition: '#state = :running AND #owner = :owner',
+      values: {
+        ':waiting': 'waiting', ':running': 'running', ':owner': owner,
+        ...Object.fromEntries(Object.entries(attrs).map(([name, v]) => [`:${name}`, v])),
+      },
+    });
+    return res.ok;
+  }
+
+  async lapsed(now: number, limit: number): Promise<QueueItem[]> {
+    if (limit <= 0) return [];
+    const perShard = await Promise.all(
+      this.shardKeys().map((pk) =>
+        this.io.query(
+          {
+            IndexName: UNTIL_INDEX,
+            KeyConditionExpression: 'pk = :pk AND #until < :now',
+            ExpressionAttributeNames: namesOf('#until'),
+            ExpressionAttributeValues: { ':pk': pk, ':now': now },
+            ConsistentRead: true,
+          },
+          { maxItems: limit },
+        ),
+      ),
+    );
+    return perShard
+      .flatMap((r) => r.items)
+      .sort((a, b) => Number(a['until']) - Number(b['until']))
+      .slice(0, limit)
+      .map(decodeItem);
+  }
+
+  async depth(): Promise<Record<Priority, number>> {
+    const counts: Record<Priority, number> = { high: 0, medium: 0, low: 0 };
+    await Promise.all(
+      PRIORITIES.flatMap((p) =>
+        this.shardKeys().map(async (pk) => {
+          const res = await this.io.query({
+            IndexName: ORDER_INDEX,
+            KeyConditionExpression: 'pk = :pk AND begins_with(#ord, :rank)',
+            ExpressionAttributeNames: namesOf('#ord'),
+            ExpressionAttributeValues: { ':pk': pk, ':rank': `${rankOf(p)}#` },
+            ConsistentRead: true,
+            Select: 'COUNT',
+          });
+          counts[p] += res.count;
+        }),
+      ),
+    );
+    return counts;
+  }
+
+  /** One conditional UpdateItem (ALL_NEW when `returnNew`); refused, with the item as it was when returned. */
+  private write(key: ItemKey, op: Write, returnNew = false): ReturnType<TableIO['update']> {
+    return this.io.update({
+      Key: { ...key },
+      UpdateExpression: op.update,
+      ConditionExpression: op.condition,
+      ExpressionAttributeNames: namesOf(op.update, op.condition),
+      ExpressionAttributeValues: op.values,
+      ReturnValues: returnNew ? 'ALL_NEW' : 'NONE',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  }
+}

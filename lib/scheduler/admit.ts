@@ -1,0 +1,88 @@
+import { decodeRequest } from '../contracts/decode.js';
+import { AgentSchedError, InvalidRequestError } from '../errors/index.js';
+import type { DecodedRecord } from '../kafka/event.js';
+import type { EnqueueOutcome, QueueEntry } from '../queue/types.js';
+import type { InvocationContext, SchedulerDeps } from './deps.js';
+import { dispatch } from './dispatch.js';
+import { buildEntry, keyString } from './entry.js';
+import { rejectRecord } from './reject.js';
+
+export interface BatchSummary {
+  records: number;
+  /** Valid requests registered in the wait queue by this batch. */
+  queued: number;
+  /** Requests registered before (a redelivered batch, or an agent that sent one twice). */
+  duplicates: number;
+  /** Invalid records: answered `failed` (when addressable) and dead-lettered. */
+  invalid: number;
+  /** Calls this batch's dispatch started. */
+  started: number;
+}
+
+/**
+ * The schedule function's core, which never calls a model: decode and validate each record (bad
+ * input → failed result + dead letter), register every valid request in the wait queue
+ * (idempotent: a redelivered batch changes nothing), then dispatch. Returns in milliseconds
+ * whatever the models do; throws only when Kafka or DynamoDB is down, so the batch is retried —
+ * and a retry registers nothing twice.
+ */
+export async function admitBatch(records: DecodedRecord[], deps: SchedulerDeps, _invocation: InvocationContext): Promise<BatchSummary> {
+  const summary: BatchSummary = { records: records.length, queued: 0, duplicates: 0, invalid: 0, started: 0 };
+  const entries: QueueEntry[] = [];
+  const seen = new Set<string>();
+  try {
+    for (const record of records) {
+      const decoded = decodeRequest(record.value, record.headers);
+      if (!decoded.ok) {
+        if ((await rejectRecord(record, decoded.error, decoded.partial, deps)) === 'duplicate') summary.duplicates += 1;
+        else summary.invalid += 1;
+        continue;
+      }
+      const entry = buildEntry(record, decoded.request, deps.config.scheduler.default_timeout_ms);
+      const key = keyString(entry.key);
+      if (seen.has(key)) {
+        summary.duplicates += 1;
+        continue;
+      }
+      seen.add(key);
+      entries.push(entry);
+    }
+    const outcomes = await Promise.all(entries.map((entry) => enqueueOne(entry, records, deps)));
+    for (const [i, outcome] of outcomes.entries()) {
+      const dims = { model: 'none', priority: entries[i]!.priority };
+      if (outcome === 'invalid') summary.invalid += 1;
+      else if (outcome.kind === 'queued') {
+        summary.queued += 1;
+        deps.metrics.add('queued', dims);
+      } else {
+        summary.duplicates += 1;
+        deps.metrics.add('duplicates', dims);
+      }
+    }
+    summary.started = (await dispatch(deps)).started;
+    deps.logger.debug('batch admitted', { ...summary });
+    return summary;
+  } finally {
+    deps.metrics.flush();
+  }
+}
+
+/** Registers one request; one too large to keep in the queue is answered as invalid instead. */
+async function enqueueOne(entry: QueueEntry, records: DecodedRecord[], deps: SchedulerDeps): Promise<EnqueueOutcome | 'invalid'> {
+  try {
+    const [outcome] = await deps.queue.enqueue([entry]);
+    return outcome!;
+  } catch (err) {
+    if (!(err instanceof AgentSchedError) || err.code !== 'invalid_request') throw err;
+    const record = records.find((r) => r.topic === entry.record.topic && r.partition === entry.record.partition && r.offset === entry.record.offset)!;
+    const request = entry.request;
+    await rejectRecord(record, new InvalidRequestError('$', err.message, { cause: err }), {
+      id: entry.key.id,
+      correlation_id: entry.key.correlationId,
+      priority: entry.priority,
+      task_type: entry.taskType,
+      ...(typeof request['reply_topic'] === 'string' ? { reply_topic: request['reply_topic'] } : {}),
+    }, deps);
+    return 'invalid';
+  }
+}

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import type { CallReport, Lease } from '../capacity/types.js';
+import type { ModelConfig } from '../config/schema.js';
+import type { AgentRequest } from '../contracts/request.js';
+import { completedResult } from '../contracts/results.js';
+import { backoffMs } from '../llm/backoff.js';
+import { classifyError } from '../llm/errors.js';
+import type { LlmCallError } from '../llm/errors.js';
+import type { QueueItem } from '../queue/types.js';
+import { Answerer, failureFor } from './answer.js';
+import { FAILURE_CODE, failureReport, retryableCode, successReport } from './call-outcome.js';
+import type { CallAssignment, CallEvent } from './call-event.js';
+import type { InvocationContext, SchedulerDeps } from './deps.js';
+import { dispatch } from './dispatch.js';
+import { requestOf } from './entry.js';
+import { handOff } from './handoff.js';
+import { keepCallAlive } from './keepalive.js';
+
+/** Shortest model call worth starting; with less time left the request goes back to the queue. */
+export const MIN_CALL_MS = 1_000;
+
+export interface CallSummary {
+  /** Model calls made. */
+  calls: number;
+  completed: number;
+  failed: number;
+  /** Failed attempts put back in the queue for another try. */
+  retried: number;
+  /** Requests run on a slot handed on by a finished call. */
+  handedOff: number;
+  /** Assignments not run: their claim was no longer theirs (a duplicate doorbell, or it lapsed). */
+  skipped: number;
+}
+
+/** What one run leaves for its slot. */
+interface RunOutcome {
+  report?: CallReport;
+  /** False: release the slot (a 429 cooled the model down, or time ran out). */
+  passOn: boolean;
+  /** The request went back to the queue due at this time: someone must dispatch it then. */
+  wakeAt?: number;
+}
+
+/**
+ * The `call` function's core: for each assignment, run the request on its leased slot, answer it,
+ * then hand the slot to the best waiting request that model can serve and run that one too, until
+ * nothing fits or the invocation's time runs low. Throws only when Kafka or DynamoDB is down: what
+ * it held then lapses and the sweep recovers it.
+ */
+export async function runCallEvent(event: CallEvent, deps: SchedulerDeps, invocation: InvocationContext): Promise<CallSummary> {
+  const summary: CallSummary = { calls: 0, completed: 0, failed: 0, retried: 0, handedOff: 0, skipped: 0 };
+  deps.metrics.add('call_start_delay_ms', { model: 'none', priority: 'none' }, Math.max(0, deps.clock.now() - event.sentAt));
+  try {
+    await Promise.all(event.calls.map((a) => new SlotRunner(deps, invocation, summary).run(a)));
+  } finally {
+    deps.metrics.flush();
+  }
+  return summary;
+}
+
+class SlotRunner {
+  private readonly answers: Answerer;
+  private wakeAt: number | undefined;
+
+  constructor(
+    private readonly deps: SchedulerDeps,
+    private readonly invocation: InvocationContext,
+    private readonly summary: CallSummary,
+  ) {
+    this.answers = new Answerer(deps);
+  }
+
+  async run(assignment: CallAssignment): Promise<void> {
+    const adopted = await this.adopt(assignment);
+    if (!adopted) {
+      this.summary.skipped += 1;
+      return;
+    }
+    let { item, owner } = adopted;
+    let lease: Lease = assignment.lease;
+    for (;;) {
+      const outcome = await this.runOne(item, owner, lease);
+      if (outcome.wakeAt !== undefined) this.wakeAt = Math.min(this.wakeAt ?? Infinity, outcome.wakeAt);
+      if (!outcome.passOn) {
+        await this.deps.store.release(lease, outcome.report);
+        await dispatch(this.deps);
+        break;
+      }
+      const next = await handOff(this.deps, lease, outcome.report, this.invocation, this.minRunMs());
+      if (!next) break;
+      this.summary.handedOff += 1;
+      ({ item, owner, lease } = next);
+    }
+    await this.wakeLater();
+  }
+
+  /**
+   * Makes the dispatcher's claim this invocation's. Where one event may start the function twice
+   * (Lambda async invoke), a conditional write moves the claim to an owner only this invocation
+   * has, so a second copy of the event finds it taken and calls no model (and leaves the lease to
+   * the first copy).
+   */
+  private async adopt(a: CallAssignment): Promise<{ item: QueueItem; owner: string } | undefined> {
+    const { queue, clock, config } = this.deps;
+    if (this.deps.calls.mayDuplicate) {
+      const owner = `${a.owner}/${this.invocation.requestId ?? randomUUID()}`;
+      const item = await queue.adopt(a.key, a.owner, owner, config.scheduler.claim_ttl_ms, clock.now());
+      return item ? { item, owner } : undefined;
+    }
+    const item = await queue.get(a.key);
+    if (item?.state === 'running' && item.owner === a.owner) return { item, owner: a.owner };
+    await this.deps.store.release(a.lease);
+    return undefined;
+  }
+
+  private minRunMs(): number {
+    return MIN_CALL_MS + this.deps.config.scheduler.republish_margin_ms;
+  }
+
+  private async runOne(item: QueueItem, owner: string, lease: Lease): Promise<RunOutcome> {
+    const now = this.deps.clock.now();
+    const request = requestOf(item);
+    const spec = (await this.deps.snapshots.get(1_000)).find((m) => m.spec.id === lease.modelId)?.spec;
+    if (!request) return this.fail(item, owner, request, 'invalid_request', 'the queued request could not be read back');
+    if (item.deadline <= now) return this.fail(item, owner, request, 'deadline_exceeded', 'the request passed its deadline before a model slot was free');
+    const timeoutMs = spec ? this.callTimeout(spec, item) : 0;
+    if (!spec || timeoutMs < MIN_CALL_MS) {
+      // The model left the registry, or this invocation is about to end: back to the queue.
+      await this.deps.queue.requeue(item.key, owner, item, now);
+      return { passOn: false, wakeAt: now };
+    }
+    const attempts = item.attempts + 1;
+    const started = now;
+    const stop = keepCallAlive(this.deps, item.key, owner, lease);
+    this.summary.calls += 1;
+    let answer;
+    try {
+      answer = await this.deps.llm.call(spec, request, { timeoutMs });
+    } catch (err) {
+      stop();
+      return this.onFailure({ ...item, attempts }, owner, request, spec, classifyError(err), this.deps.clock.now() - started);
+    }
+    stop();
+    const dims = { model: spec.id, priority: item.priority };
+    this.deps.metrics.add('llm_latency_ms', dims, answer.latencyMs);
+    this.deps.metrics.add('tokens_in', dims, answer.usage.prompt_tokens);
+    this.deps.metrics.add('tokens_out', dims, answer.usage.completion_tokens);
+    const result = completedResult(request, {
+      modelId: spec.id,
+      content: answer.content,
+      usage: answer.usage,
+      queuedMs: Math.max(0, started - item.firstSeen),
+      llmMs: answer.latencyMs,
+      attempts,
+    });
+    if (await this.answers.finish({ ...item, attempts }, owner, result, request)) this.summary.completed += 1;
+    return { report: successReport(answer), passOn: true };
+  }
+
+  private callTimeout(spec: ModelConfig, item: QueueItem): number {
+    const configured = spec.timeout_ms ?? this.deps.config.connection_pool.timeout * 1000;
+    const left = this.invocation.remainingMs() - this.deps.config.scheduler.republish_margin_ms;
+    return Math.min(configured, left, item.deadline - this.deps.clock.now());
+  }
+
+  private async fail(item: QueueItem, owner: string, request: AgentRequest | undefined, code: 'invalid_request' | 'deadline_exceeded', message: string): Promise<RunOutcome> {
+    if (await this.answers.finish(item, owner, failureFor(this.deps, item, request, code, message), request)) this.summary.failed += 1;
+    return { passOn: true };
+  }
+
+  /**
+   * A failed call: 429, 5xx, timeouts and connection errors go back to the queue (the failed model
+   * last, after a full-jitter backoff — a 429 neither waits nor uses up an attempt: the model did no
+   * work); other 4xx, and the last allowed attempt, are answered `failed` and dead-lettered.
+   */
+  private async onFailure(item: QueueItem, owner: string, request: AgentRequest, spec: ModelConfig, error: LlmCallError, latencyMs: number): Promise<RunOutcome> {
+    const report = failureReport(error, latencyMs);
+    const passOn = error.kind !== 'rate_limited';
+    const { max_attempts, backoff_base_ms, backoff_max_ms } = this.deps.config.scheduler;
+    const counted = item.countedAttempts + (error.kind === 'rate_limited' ? 0 : 1);
+    const code = FAILURE_CODE[error.kind];
+    this.deps.logger.warn('model call failed', { modelId: spec.id, kind: error.kind, status: error.status, attempt: item.attempts, correlationId: item.key.correlationId });
+    if (!error.retryable || counted >= max_attempts) {
+      const failure = failureFor(this.deps, item, request, code, error.message, { modelId: spec.id, retryable: error.retryable });
+      if (await this.answers.finish(item, owner, failure, request)) this.summary.failed += 1;
+      return { report, passOn };
+    }
+    const now = this.deps.clock.now();
+    const notBefore = error.kind === 'rate_limited' ? 0 : now + backoffMs(counted - 1, { baseMs: backoff_base_ms, maxMs: backoff_max_ms }, this.deps.random);
+    await this.deps.queue.requeue(item.key, owner, {
+      attempts: item.attempts,
+      countedAttempts: counted,
+      failedModels: [...new Set([...item.failedModels, spec.id])],
+      notBefore,
+      lastError: { code: retryableCode(code), message: error.message, modelId: spec.id },
+    }, now);
+    this.summary.retried += 1;
+    this.deps.metrics.add('retried', { model: spec.id, priority: item.priority });
+    return { report, passOn, wakeAt: Math.max(now, notBefore) };
+  }
+
+  /**
+   * A request this invocation put back with a backoff is dispatched when it is due, even if no
+   * other call finishes meanwhile (an idle fleet would otherwise leave it waiting).
+   */
+  private async wakeLater(): Promise<void> {
+    if (this.wakeAt === undefined) return;
+    const waitMs = this.wakeAt - this.deps.clock.now();
+    if (waitMs > this.invocation.remainingMs() - this.minRunMs()) return;
+    if (waitMs > 0) await this.deps.clock.sleep(waitMs);
+    await dispatch(this.deps);
+  }
+}
