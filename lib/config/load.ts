@@ -14,6 +14,7 @@ export interface ConfigEnv {
   DYNAMODB_ENDPOINT?: string | undefined;
   CAPACITY_TABLE?: string | undefined;
   REQUESTS_TABLE?: string | undefined;
+  QUEUE_TABLE?: string | undefined;
   AWS_REGION?: string | undefined;
 }
 
@@ -35,6 +36,7 @@ function applyEnv(doc: Record<string, unknown>, env: ConfigEnv): void {
   if (env.DYNAMODB_ENDPOINT) setPath(doc, ['dynamodb', 'endpoint'], env.DYNAMODB_ENDPOINT);
   if (env.CAPACITY_TABLE) setPath(doc, ['capacity', 'table'], env.CAPACITY_TABLE);
   if (env.REQUESTS_TABLE) setPath(doc, ['capacity', 'requests_table'], env.REQUESTS_TABLE);
+  if (env.QUEUE_TABLE) setPath(doc, ['capacity', 'queue_table'], env.QUEUE_TABLE);
   if (env.AWS_REGION) setPath(doc, ['dynamodb', 'region'], env.AWS_REGION);
 }
 
