@@ -24,7 +24,7 @@ export type ResolvedOptions = Required<CapacityStoreOptions>;
 export function resolveOptions(o: CapacityStoreOptions = {}): ResolvedOptions {
   return {
     priorityShares: o.priorityShares ?? DEFAULT_SHARES,
-    leaseTtlMs: o.leaseTtlMs ?? 120_000,
+    leaseTtlMs: o.leaseTtlMs ?? 10_000,
     cooldown: o.cooldown ?? DEFAULT_COOLDOWN,
     clock: o.clock ?? Date.now,
     specCacheMs: o.specCacheMs ?? 5_000,

@@ -3,7 +3,10 @@ import type { Priority } from '../contracts/request.js';
 /** Fraction of a model's capacity each priority may fill (config `capacity.priority_shares`). */
 export type PriorityShares = Record<Priority, number>;
 
-export const DEFAULT_SHARES: PriorityShares = { high: 1, medium: 0.9, low: 0.75 };
+/** Work-conserving: every priority may use every slot (the one global queue order protects high). */
+export const DEFAULT_SHARES: PriorityShares = { high: 1, medium: 1, low: 1 };
+/** Opt-in headroom (the defaults before the shared wait queue): capacity 10 leaves 1 slot for high only, 2 for medium + high. */
+export const HEADROOM_SHARES: PriorityShares = { high: 1, medium: 0.9, low: 0.75 };
 
 /**
  * Slots a priority may use on a model of `capacity` slots: `max(1, floor(capacity × share))`.

@@ -60,6 +60,7 @@ export function encodeItem(
     ...(entry.until === undefined ? {} : { until: entry.until }),
     req: payload.req,
     rec: payload.rec,
+    val: payload.val,
     pbytes: payload.bytes,
     ...(extra.res ? { res: extra.res } : {}),
   };
@@ -89,7 +90,7 @@ export function decodeItem(item: Item): QueueItem {
     notBefore: num('notBefore'),
     ...(lastError ? { lastError } : {}),
     request: decodeRequest(item['req']),
-    record: decodeRecord(item['rec']),
+    record: decodeRecord(item['rec'], item['val']),
     state,
   };
   if (typeof item['owner'] === 'string') out.owner = item['owner'];

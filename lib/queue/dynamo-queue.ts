@@ -1,14 +1,15 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TableIO } from '../capacity/dynamo-io.js';
 import type { Item } from '../capacity/dynamo-io.js';
-import { PRIORITIES } from '../contracts/request.js';
 import type { Priority } from '../contracts/request.js';
 import type { AgentResult } from '../contracts/result.js';
+import { InfrastructureError } from '../errors/index.js';
 import { decodeItem, encodeItem, namesOf, retryAttributes } from './dynamo-codec.js';
+import { QueueReads } from './dynamo-reads.js';
 import type { ItemKey } from './dynamo-codec.js';
-import { rankOf, requestHash, shardOf } from './key.js';
+import { requestHash, shardOf } from './key.js';
 import { MAX_PAYLOAD_BYTES, encodeEntryPayload, encodeResult, gzipResult } from './payload.js';
-import { ORDER_INDEX, UNTIL_INDEX, ensureQueueTable } from './table.js';
+import { ensureQueueTable } from './table.js';
 import type {
   ClaimOutcome, EnqueueOutcome, QueueEntry, QueueItem, RequestKey, RetryState, WaitingQuery, WorkQueue,
 } from './types.js';
@@ -16,12 +17,17 @@ import type {
 export interface DynamoWorkQueueOptions {
   /** Partitions (`q#0` … `q#<shards-1>`); every reader and writer must agree. Default 4. */
   shards?: number;
-  /** How long a published item is kept (DynamoDB TTL), seconds. Default 7 days. */
+  /** How long a published item is kept (DynamoDB TTL), seconds. Default {@link DEFAULT_RETENTION_S}. */
   retentionS?: number;
 }
 
-/** A waiting() query reads at most this many items per shard and priority looking for model matches. */
-const FILTER_SCAN_CAP = 500;
+/**
+ * A published item is kept a day: long enough to recognise any redelivery of a committed batch,
+ * short enough that a shard's item collection (10 GB with local indexes) does not cap its rate
+ * (lib/queue/README.md, "Storage").
+ */
+export const DEFAULT_RETENTION_S = 24 * 3600;
+
 /** Attempts of a claim whose item changed between the write and the read of what refused it. */
 const CLAIM_ROUNDS = 4;
 
@@ -37,6 +43,7 @@ interface Write {
  */
 export class DynamoWorkQueue implements WorkQueue {
   readonly io: TableIO;
+  private readonly reads: QueueReads;
   private readonly shards: number;
   private readonly retentionS: number;
 
@@ -47,7 +54,8 @@ export class DynamoWorkQueue implements WorkQueue {
   ) {
     this.io = new TableIO(client, table, { label: 'queue table', missingHint: 'ensureQueueTable() or serverless.yml creates it' });
     this.shards = Math.max(1, Math.floor(opts.shards ?? 4));
-    this.retentionS = opts.retentionS ?? 7 * 24 * 3600;
+    this.retentionS = opts.retentionS ?? DEFAULT_RETENTION_S;
+    this.reads = new QueueReads(this.io, [...Array(this.shards).keys()].map((s) => `q#${s}`));
   }
 
   ensureTable(): Promise<void> {
@@ -98,9 +106,10 @@ export class DynamoWorkQueue implements WorkQueue {
     if (res.ok) return { kind: 'queued' };
     if (res.item) return { kind: 'present', item: decodeItem(res.item) };
     const found = await this.present(item);
+    if (found.kind === 'present') return found;
     // Gone between the write and the read (expired): register it after all.
-    if (found.kind === 'queued' && rounds > 0) return this.putNew(item, rounds - 1);
-    return found;
+    if (rounds > 0) return this.putNew(item, rounds - 1);
+    throw new InfrastructureError(`queue item ${String(item['sk'])} keeps refusing the put and is never there`);
   }
 
   private async present(item: Item): Promise<EnqueueOutcome> {
@@ -109,49 +118,8 @@ export class DynamoWorkQueue implements WorkQueue {
     return { kind: 'queued' };
   }
 
-  async waiting(query: WaitingQuery): Promise<QueueItem[]> {
-    if (query.limit <= 0) return [];
-    if (query.model && query.model.tasks.length === 0) return [];
-    const wanted = PRIORITIES.filter((p) => (query.priorities ?? PRIORITIES).includes(p));
-    const lists = await Promise.all(wanted.map((p) => this.waitingOf(p, query)));
-    return lists.flat();
-  }
-
-  private async waitingOf(priority: Priority, query: WaitingQuery): Promise<QueueItem[]> {
-    const values: Record<string, unknown> = { ':rank': `${rankOf(priority)}#` };
-    let filter: string | undefined;
-    if (query.model) {
-      const tasks = query.model.tasks.map((t, i) => {
-        values[`:t${i}`] = t;
-        return `:t${i}`;
-      });
-      values[':mid'] = query.model.id;
-      filter = `#task IN (${tasks.join(', ')}) AND (attribute_not_exists(#model) OR #model = :mid)`;
-    }
-    const perShard = await Promise.all(
-      this.shardKeys().map((pk) =>
-        this.io.query(
-          {
-            IndexName: ORDER_INDEX,
-            KeyConditionExpression: 'pk = :pk AND begins_with(#ord, :rank)',
-            FilterExpression: filter,
-            ExpressionAttributeNames: namesOf('#ord', filter ?? ''),
-            ExpressionAttributeValues: { ...values, ':pk': pk },
-            ConsistentRead: true,
-          },
-          { maxItems: query.limit, maxScanned: filter ? FILTER_SCAN_CAP : undefined },
-        ),
-      ),
-    );
-    return perShard
-      .flatMap((r) => r.items)
-      .sort((a, b) => (String(a['ord']) < String(b['ord']) ? -1 : 1))
-      .slice(0, query.limit)
-      .map(decodeItem);
-  }
-
-  private shardKeys(): string[] {
-    return [...Array(this.shards).keys()].map((s) => `q#${s}`);
+  waiting(query: WaitingQuery): Promise<QueueItem[]> {
+    return this.reads.waiting(query);
   }
 
   async claim(key: RequestKey, owner: string, ttlMs: number, now: number): Promise<ClaimOutcome> {
@@ -224,9 +192,9 @@ export class DynamoWorkQueue implements WorkQueue {
   }
 
   async markPublished(key: RequestKey, owner: string, now: number): Promise<void> {
-    // The answer stays (a redelivery is recognised and could be answered); the request goes.
+    // The answer stays (a redelivery is recognised); the request and the record's value go.
     await this.write(this.itemKey(key), {
-      update: 'SET #state = :published, #ttl = :ttl REMOVE #until, #owner, req',
+      update: 'SET #state = :published, #ttl = :ttl REMOVE #until, #owner, req, val',
       condition: '#state = :completed AND #owner = :owner',
       values: { ':published': 'published', ':completed': 'completed', ':owner': owner, ':ttl': Math.floor(now / 1000) + this.retentionS },
     });
@@ -247,47 +215,12 @@ export class DynamoWorkQueue implements WorkQueue {
     return res.ok;
   }
 
-  async lapsed(now: number, limit: number): Promise<QueueItem[]> {
-    if (limit <= 0) return [];
-    const perShard = await Promise.all(
-      this.shardKeys().map((pk) =>
-        this.io.query(
-          {
-            IndexName: UNTIL_INDEX,
-            KeyConditionExpression: 'pk = :pk AND #until < :now',
-            ExpressionAttributeNames: namesOf('#until'),
-            ExpressionAttributeValues: { ':pk': pk, ':now': now },
-            ConsistentRead: true,
-          },
-          { maxItems: limit },
-        ),
-      ),
-    );
-    return perShard
-      .flatMap((r) => r.items)
-      .sort((a, b) => Number(a['until']) - Number(b['until']))
-      .slice(0, limit)
-      .map(decodeItem);
+  lapsed(now: number, limit: number): Promise<QueueItem[]> {
+    return this.reads.lapsed(now, limit);
   }
 
-  async depth(): Promise<Record<Priority, number>> {
-    const counts: Record<Priority, number> = { high: 0, medium: 0, low: 0 };
-    await Promise.all(
-      PRIORITIES.flatMap((p) =>
-        this.shardKeys().map(async (pk) => {
-          const res = await this.io.query({
-            IndexName: ORDER_INDEX,
-            KeyConditionExpression: 'pk = :pk AND begins_with(#ord, :rank)',
-            ExpressionAttributeNames: namesOf('#ord'),
-            ExpressionAttributeValues: { ':pk': pk, ':rank': `${rankOf(p)}#` },
-            ConsistentRead: true,
-            Select: 'COUNT',
-          });
-          counts[p] += res.count;
-        }),
-      ),
-    );
-    return counts;
+  depth(): Promise<Record<Priority, number>> {
+    return this.reads.depth();
   }
 
   /** One conditional UpdateItem (ALL_NEW when `returnNew`); refused, with the item as it was when returned. */

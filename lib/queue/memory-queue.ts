@@ -115,8 +115,9 @@ export class MemoryWorkQueue implements WorkQueue {
     const item = this.owned(key, owner, 'completed');
     if (item) {
       item.state = 'published';
-      // Published items keep the answer (a redelivery is recognised) but not the request.
+      // Published items keep the answer (a redelivery is recognised), not the request and raw value.
       item.request = {};
+      item.record.valueBase64 = '';
       delete item.owner;
       delete item.until;
     }

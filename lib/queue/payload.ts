@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { AgentResultSchema } from '../contracts/result.js';
 import type { AgentResult } from '../contracts/result.js';
+import { InfrastructureError } from '../errors/index.js';
 import { QueueEntryTooLargeError } from './errors.js';
 import type { QueueEntry, StoredRecord } from './types.js';
 
@@ -18,18 +19,23 @@ const gunzipJson = (value: Uint8Array): unknown => JSON.parse(gunzipSync(value).
 
 export interface EncodedEntry {
   req: Uint8Array;
+  /** The record without its value. */
   rec: Uint8Array;
-  /** Compressed bytes of both. */
+  /** The record's raw value (decoded from base64), gzipped: dropped once the answer is published. */
+  val: Uint8Array;
+  /** Compressed bytes of the three. */
   bytes: number;
 }
 
 /** The entry's request and record, gzipped; throws `QueueEntryTooLargeError` beyond `MAX_ENTRY_BYTES`. */
 export function encodeEntryPayload(entry: Pick<QueueEntry, 'request' | 'record'>): EncodedEntry {
+  const { valueBase64, ...rest } = entry.record;
   const req = gzip(entry.request);
-  const rec = gzip(entry.record);
-  const bytes = req.byteLength + rec.byteLength;
+  const rec = gzip(rest);
+  const val = gzipSync(Buffer.from(valueBase64, 'base64'));
+  const bytes = req.byteLength + rec.byteLength + val.byteLength;
   if (bytes > MAX_ENTRY_BYTES) throw new QueueEntryTooLargeError(bytes, MAX_ENTRY_BYTES);
-  return { req, rec, bytes };
+  return { req, rec, val, bytes };
 }
 
 export function checkEntrySize(entry: Pick<QueueEntry, 'request' | 'record'>): void {
@@ -50,9 +56,11 @@ export function decodeRequest(value: unknown): Record<string, unknown> {
   return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
 }
 
-export function decodeRecord(value: unknown): StoredRecord {
-  if (!(value instanceof Uint8Array)) throw new Error('queue item has no stored record');
-  return gunzipJson(value) as StoredRecord;
+/** The record from `rec` and `val`; its value is empty once dropped (published). */
+export function decodeRecord(rec: unknown, val: unknown): StoredRecord {
+  if (!(rec instanceof Uint8Array)) throw new InfrastructureError('queue item has no stored record');
+  const valueBase64 = val instanceof Uint8Array ? gunzipSync(val).toString('base64') : '';
+  return { ...(gunzipJson(rec) as Omit<StoredRecord, 'valueBase64'>), valueBase64 };
 }
 
 /** A stored answer, validated; null when absent (too large when stored) or not a valid result. */

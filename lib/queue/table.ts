@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InfrastructureError } from '../errors/index.js';
 
@@ -72,5 +72,16 @@ export async function ensureQueueTable(client: DynamoDBClient, table: string, ti
     await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
   } catch {
     // Already enabled, or not implemented by the emulator: expiry is never relied on.
+  }
+}
+
+/** Deletes a queue table (tests and benchmarks clean up after themselves); absent is fine. */
+export async function deleteQueueTable(client: DynamoDBClient, table: string): Promise<void> {
+  try {
+    await client.send(new DeleteTableCommand({ TableName: table }));
+  } catch (err) {
+    if (errName(err) !== 'ResourceNotFoundException') {
+      throw new InfrastructureError(`cannot delete table ${table}: ${errMessage(err)}`, { cause: err });
+    }
   }
 }

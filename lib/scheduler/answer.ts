@@ -84,12 +84,25 @@ export class Answerer {
   }
 
   private async publish(item: QueueItem, owner: string, result: AgentResult, replyTopic: string | undefined, redelivery: boolean): Promise<void> {
+    try {
+      await this.publishOnce(item, result, replyTopic, redelivery);
+    } catch (err) {
+      // Kafka is down: end our publish grace, so the sweep publishes the stored answer as soon as it
+      // can instead of waiting the grace out (the same answer; never a second model call).
+      await this.deps.queue.extend(item.key, owner, -1, this.deps.clock.now()).catch(() => false);
+      throw err;
+    }
+    await this.deps.queue.markPublished(item.key, owner, this.deps.clock.now());
+  }
+
+  private async publishOnce(item: QueueItem, result: AgentResult, replyTopic: string | undefined, redelivery: boolean): Promise<void> {
     const record = recordOf(item);
     // An invalid record with no recoverable correlation id is answered by its dead letter only.
     if (result.correlation_id) await this.outbox.publishResult(result, replyTopic, record.key, redelivery);
     if (needsDeadLetter(result)) {
-      await this.outbox.deadLetter(record, result.error!, { id: item.key.id, correlation_id: item.key.correlationId, priority: item.priority }, result.attempts ?? item.attempts);
+      // The result's own id and correlation id: an invalid record's item is keyed by its topic position.
+      const partial = { id: result.id || item.key.id, correlation_id: result.correlation_id || item.key.correlationId, priority: item.priority };
+      await this.outbox.deadLetter(record, result.error!, partial, result.attempts ?? item.attempts);
     }
-    await this.deps.queue.markPublished(item.key, owner, this.deps.clock.now());
   }
 }

@@ -78,6 +78,23 @@ class SlotRunner {
     }
     let { item, owner } = adopted;
     let lease: Lease = assignment.lease;
+    try {
+      await this.chain(item, owner, lease, (next) => {
+        ({ item, owner, lease } = next);
+      });
+    } catch (err) {
+      // Kafka or DynamoDB failed mid-run: give the slot back now (best effort; otherwise its lease
+      // lapses) — the request's claim lapses and the sweep puts it back or publishes its answer.
+      await this.deps.store.release(lease).catch(() => false);
+      throw err;
+    }
+    await this.wakeLater();
+  }
+
+  private async chain(first: QueueItem, firstOwner: string, firstLease: Lease, moved: (next: { item: QueueItem; owner: string; lease: Lease }) => void): Promise<void> {
+    let item = first;
+    let owner = firstOwner;
+    let lease = firstLease;
     for (;;) {
       const outcome = await this.runOne(item, owner, lease);
       if (outcome.wakeAt !== undefined) this.wakeAt = Math.min(this.wakeAt ?? Infinity, outcome.wakeAt);
@@ -90,8 +107,8 @@ class SlotRunner {
       if (!next) break;
       this.summary.handedOff += 1;
       ({ item, owner, lease } = next);
+      moved(next);
     }
-    await this.wakeLater();
   }
 
   /**

@@ -44,7 +44,7 @@ export function buildEntry(record: DecodedRecord, request: AgentRequest, default
     deadline: request.deadline_ms ?? firstSeen + (request.timeout_ms ?? defaultTimeoutMs),
     firstSeen,
     estimatedTokens: estimateTokens(request),
-    request: request as unknown as Record<string, unknown>,
+    request,
     record: {
       topic: record.topic,
       partition: record.partition,

@@ -30,7 +30,13 @@ export async function rejectRecord(record: DecodedRecord, error: InvalidRequestE
     return 'duplicate';
   }
   deps.logger.warn('invalid request', { field: error.field, topic: record.topic, partition: record.partition, offset: record.offset });
-  await publish(deps, record, partial, result);
+  try {
+    await publish(deps, record, partial, result);
+  } catch (err) {
+    // End our publish grace: the retried batch (or the sweep) publishes the stored answer at once.
+    await deps.queue.extend(entry.key, owner, -1, deps.clock.now()).catch(() => false);
+    throw err;
+  }
   await deps.queue.markPublished(entry.key, owner, deps.clock.now());
   deps.metrics.add('failed', { model: 'none', priority: partial.priority ?? 'unknown' });
   return 'answered';

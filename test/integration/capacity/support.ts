@@ -1,3 +1,4 @@
+import { HEADROOM_SHARES } from '../../../lib/capacity/shares.js';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -42,7 +43,7 @@ export async function createTestTable(endpoint: string): Promise<TestTable> {
     endpoint,
     table,
     client,
-    store: (options = {}) => new DynamoCapacityStore(client, table, options),
+    store: (options = {}) => new DynamoCapacityStore(client, table, { priorityShares: HEADROOM_SHARES, ...options }),
     drop: async () => {
       await deleteCapacityTable(client, table);
       client.destroy();

@@ -1,7 +1,7 @@
 import { afterAll, describe } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../../lib/capacity/dynamo-client.js';
-import { deleteCapacityTable } from '../../../lib/capacity/table.js';
+import { deleteQueueTable } from '../../../lib/queue/table.js';
 import { DynamoWorkQueue } from '../../../lib/queue/dynamo-queue.js';
 import { describeWorkQueueContract } from '../../unit/queue/queue-contract.js';
 import { BACKENDS, openBackend } from '../capacity/support.js';
@@ -18,7 +18,7 @@ describe.each(BACKENDS)('on %s', (name) => {
   let client: DynamoDBClient | undefined;
   const tables: string[] = [];
   afterAll(async () => {
-    for (const t of tables) await deleteCapacityTable(client!, t);
+    for (const t of tables) await deleteQueueTable(client!, t);
     client?.destroy();
     await backend?.close();
   });

@@ -1,3 +1,4 @@
+import { HEADROOM_SHARES } from '../../../lib/capacity/shares.js';
 import { randomUUID } from 'node:crypto';
 import type { CapacityStoreOptions } from '../../../lib/capacity/options.js';
 import type { AcquireInput, CapacityStore, Lease } from '../../../lib/capacity/types.js';
@@ -25,7 +26,9 @@ export function model(overrides: Partial<ModelConfigInput> = {}): ModelConfig {
 /** A store with a clock the test moves, and a fresh model on it. */
 export async function fixture(backend: ContractBackend, spec: Partial<ModelConfigInput> = {}) {
   const clock = { now: T0 };
+  // The contract exercises priority shares, so it runs with headroom (the default is work-conserving).
   const store = backend.make({
+    priorityShares: HEADROOM_SHARES,
     clock: () => clock.now,
     leaseTtlMs: 10_000,
     cooldown: { failure_threshold: 3, base_ms: 1_000, max_ms: 8_000 },

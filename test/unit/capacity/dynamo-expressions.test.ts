@@ -5,7 +5,7 @@ import {
 import type { UpdateInput } from '../../../lib/capacity/dynamo-expressions.js';
 import { clearDemandUpdate, demandUpdate, handOffUpdate } from '../../../lib/capacity/dynamo-handoff.js';
 import { planModel } from '../../../lib/capacity/plan.js';
-import { DEFAULT_SHARES } from '../../../lib/capacity/shares.js';
+import { HEADROOM_SHARES } from '../../../lib/capacity/shares.js';
 import { T0, model } from './contract-fixture.js';
 
 /** DynamoDB rejects an update whose placeholders are undefined or unused. */
@@ -16,8 +16,8 @@ function placeholdersMatch(input: UpdateInput): void {
   expect(used(':')).toEqual(new Set(Object.keys(input.ExpressionAttributeValues ?? {})));
 }
 
-const rated = planModel(model({ capacity: 5, rpm: 60, tpm: 1_000 }), DEFAULT_SHARES)[0]!;
-const plain = planModel(model({ capacity: 5 }), DEFAULT_SHARES)[0]!;
+const rated = planModel(model({ capacity: 5, rpm: 60, tpm: 1_000 }), HEADROOM_SHARES)[0]!;
+const plain = planModel(model({ capacity: 5 }), HEADROOM_SHARES)[0]!;
 const entry = { e: T0 + 1_000, p: 'h', t: 10, r: 7 };
 const report = { ok: true, latencyMs: 5, promptTokens: 1, completionTokens: 2 } as const;
 

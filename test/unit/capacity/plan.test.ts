@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CapacityConfigError } from '../../../lib/capacity/errors.js';
 import { MAX_LEASES_PER_SHARD, planModel, shardOrder, validateSharding } from '../../../lib/capacity/plan.js';
-import { DEFAULT_SHARES } from '../../../lib/capacity/shares.js';
+import { HEADROOM_SHARES } from '../../../lib/capacity/shares.js';
 import { model } from './store-contract.js';
 
 describe('planModel', () => {
   it('splits capacity, rpm and tpm over shards with exact sums and tags each shard with its limits', () => {
-    const plans = planModel(model({ capacity: 10, shards: 3, rpm: 100, tpm: 10_000 }), DEFAULT_SHARES);
+    const plans = planModel(model({ capacity: 10, shards: 3, rpm: 100, tpm: 10_000 }), HEADROOM_SHARES);
     expect(plans.map((p) => [p.capacity, p.rpm, p.tpm, p.tag])).toEqual([
       [4, 34, 3334, '4/34/3334'],
       [3, 33, 3333, '3/33/3333'],
@@ -15,7 +15,7 @@ describe('planModel', () => {
   });
 
   it('leaves rate limits out of a model without them', () => {
-    const [plan] = planModel(model({ capacity: 2 }), DEFAULT_SHARES);
+    const [plan] = planModel(model({ capacity: 2 }), HEADROOM_SHARES);
     expect(plan).toMatchObject({ capacity: 2, tag: '2/-/-' });
     expect(plan).not.toHaveProperty('rpm');
   });

@@ -4,7 +4,7 @@ import type { ShardState } from '../../../lib/capacity/items.js';
 import { planModel } from '../../../lib/capacity/plan.js';
 import { checkGrant, cooldownMs, nextEwma, rateWindow, releasedCarry, tokenCharge, worstRefusal } from '../../../lib/capacity/rules.js';
 import type { GrantAttempt } from '../../../lib/capacity/rules.js';
-import { DEFAULT_SHARES } from '../../../lib/capacity/shares.js';
+import { HEADROOM_SHARES } from '../../../lib/capacity/shares.js';
 import { model, T0 } from './store-contract.js';
 
 const policy = { failure_threshold: 3, base_ms: 1_000, max_ms: 10_000 };
@@ -33,7 +33,7 @@ describe('cooldownMs', () => {
 });
 
 describe('checkGrant', () => {
-  const plan = planModel(model({ capacity: 4, rpm: 10, tpm: 1_000 }), DEFAULT_SHARES)[0]!;
+  const plan = planModel(model({ capacity: 4, rpm: 10, tpm: 1_000 }), HEADROOM_SHARES)[0]!;
   const shard = (over: Partial<ShardState> = {}): ShardState => ({ ...emptyShard('m', 0), tag: plan.tag, capacity: 4, ...over });
   const attempt = (over: Partial<GrantAttempt> = {}): GrantAttempt => ({ plan, priority: 'high', keys: ['k1'], tokensEach: 100, now: T0, ...over });
 
@@ -59,7 +59,7 @@ describe('checkGrant', () => {
 });
 
 describe('token and latency helpers', () => {
-  const plan = planModel(model({ capacity: 4, tpm: 500 }), DEFAULT_SHARES)[0]!;
+  const plan = planModel(model({ capacity: 4, tpm: 500 }), HEADROOM_SHARES)[0]!;
 
   it('clamps a reservation to the shard budget so a huge request can still run alone', () => {
     expect(tokenCharge(10_000, plan)).toBe(500);
@@ -78,7 +78,7 @@ describe('token and latency helpers', () => {
 });
 
 describe('checkGrant for a hand-off', () => {
-  const plan = planModel(model({ capacity: 4 }), DEFAULT_SHARES)[0]!;
+  const plan = planModel(model({ capacity: 4 }), HEADROOM_SHARES)[0]!;
   const shard = (over: Partial<ShardState> = {}): ShardState => ({ ...emptyShard('m', 0), tag: plan.tag, capacity: 4, ...over });
   const held = { old: { e: T0 + 1, p: 'h', t: 0, r: 1 } };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SHARES, priorityLimit, shardLimits, splitEvenly } from '../../../lib/capacity/shares.js';
+import { HEADROOM_SHARES, priorityLimit, shardLimits, splitEvenly } from '../../../lib/capacity/shares.js';
 
 describe('priorityLimit', () => {
   it.each([
@@ -11,9 +11,9 @@ describe('priorityLimit', () => {
     [10, 10, 9, 7],
     [100, 100, 90, 75],
   ])('capacity %i: high %i, medium %i, low %i', (capacity, high, medium, low) => {
-    expect(priorityLimit(capacity, DEFAULT_SHARES.high)).toBe(high);
-    expect(priorityLimit(capacity, DEFAULT_SHARES.medium)).toBe(medium);
-    expect(priorityLimit(capacity, DEFAULT_SHARES.low)).toBe(low);
+    expect(priorityLimit(capacity, HEADROOM_SHARES.high)).toBe(high);
+    expect(priorityLimit(capacity, HEADROOM_SHARES.medium)).toBe(medium);
+    expect(priorityLimit(capacity, HEADROOM_SHARES.low)).toBe(low);
   });
 
   it('lets every priority use one slot of an idle model, however small the share', () => {
@@ -53,7 +53,7 @@ describe('splitEvenly', () => {
 
 describe('shardLimits', () => {
   it('rounds once for the whole model, then splits: capacity 10 in 3 shards keeps 9 medium and 7 low slots', () => {
-    const shards = shardLimits(10, 3, DEFAULT_SHARES);
+    const shards = shardLimits(10, 3, HEADROOM_SHARES);
     expect(shards.map((s) => s.capacity)).toEqual([4, 3, 3]);
     expect(shards.map((s) => s.limits.high)).toEqual([4, 3, 3]);
     expect(shards.map((s) => s.limits.medium)).toEqual([3, 3, 3]);
@@ -62,17 +62,17 @@ describe('shardLimits', () => {
 
   it.each([1, 2, 3, 5, 10, 17, 64, 1000])('sums each priority exactly to the model limit and stays within each shard (capacity %i)', (capacity) => {
     for (const shards of [1, 2, 3, 4, 8].filter((n) => n <= capacity)) {
-      const layout = shardLimits(capacity, shards, DEFAULT_SHARES);
+      const layout = shardLimits(capacity, shards, HEADROOM_SHARES);
       expect(layout.reduce((n, s) => n + s.capacity, 0)).toBe(capacity);
       for (const p of ['high', 'medium', 'low'] as const) {
-        expect(layout.reduce((n, s) => n + s.limits[p], 0)).toBe(priorityLimit(capacity, DEFAULT_SHARES[p]));
+        expect(layout.reduce((n, s) => n + s.limits[p], 0)).toBe(priorityLimit(capacity, HEADROOM_SHARES[p]));
         for (const s of layout) expect(s.limits[p]).toBeLessThanOrEqual(s.capacity);
       }
     }
   });
 
   it('may leave a shard without low-priority slots; the model still serves low priority', () => {
-    const layout = shardLimits(4, 4, DEFAULT_SHARES);
+    const layout = shardLimits(4, 4, HEADROOM_SHARES);
     expect(layout.map((s) => s.limits.low)).toEqual([1, 1, 1, 0]);
   });
 });

@@ -24,7 +24,7 @@ describe('Function: loadConfig', () => {
 
   it('fills defaults for everything but the models', () => {
     const config = parseConfig({ models: [model] }, 'inline');
-    expect(config.capacity.priority_shares).toEqual({ high: 1, medium: 0.9, low: 0.75 });
+    expect(config.capacity.priority_shares).toEqual({ high: 1, medium: 1, low: 1 });
     expect(config.load_balancing.strategy).toBe('least_loaded');
     expect(config.connection_pool).toEqual({ max_connections: 100, timeout: 30 });
     expect(config.models[0]!.api_key).toEqual({ none: true });

@@ -44,7 +44,7 @@ export function lifecycleContract(q: () => WorkQueue): void {
     expect((await q().get(e.key))?.state).toBe('completed');
     await q().markPublished(e.key, 'a', T0 + 5);
     const item = await q().get(e.key);
-    expect(item).toMatchObject({ state: 'published', result: answer(e.key), record: e.record, priority: e.priority });
+    expect(item).toMatchObject({ state: 'published', result: answer(e.key), request: {}, record: { ...e.record, valueBase64: '' }, priority: e.priority });
     expect(item?.owner).toBeUndefined();
     expect(item?.until).toBeUndefined();
     expect(await q().lapsed(T0 + 1_000_000, 10)).toEqual([]);

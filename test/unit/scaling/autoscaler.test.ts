@@ -60,7 +60,8 @@ describe('autoscale', () => {
     // capacity 4, 3 in flight: low (75 %) may hold 3 slots — none free; high has 1.
     const models = (): ReturnType<AutoscaleDeps['models']> => Promise.resolve([model('m1', 4, { inFlight: 3 })]);
 
-    const out = await autoscale(deps(control, { high_priority: 1_000, low_priority: 1_000 }, { models }));
+    const config = scalingConfig({ capacity: { priority_shares: { high: 1, medium: 0.9, low: 0.75 } } });
+    const out = await autoscale(deps(control, { high_priority: 1_000, low_priority: 1_000 }, { models, config }));
 
     expect(out.map((o) => o.decision?.reason)).toEqual(['scale_up', 'fleet_full']);
     expect(control.writes.map((w) => w.uuid)).toEqual(['u-high']);

@@ -1,4 +1,5 @@
 import { MemoryCapacityStore } from '../../../lib/capacity/memory-store.js';
+import { optionsFromConfig } from '../../../lib/capacity/options.js';
 import type { CapacityStore } from '../../../lib/capacity/types.js';
 import { parseConfig } from '../../../lib/config/load.js';
 import type { Config, ModelConfig, ModelConfigInput } from '../../../lib/config/schema.js';
@@ -11,8 +12,12 @@ import { InMemoryMetrics } from '../../../lib/metrics/recorder.js';
 import { createRouter } from '../../../lib/routing/router.js';
 import type { LlmAnswer, LlmInvoker, SchedulerDeps } from '../../../lib/scheduler/deps.js';
 import { silentLogger, systemClock } from '../../../lib/scheduler/deps.js';
-import { MemoryLedger } from '../../../lib/scheduler/ledger.js';
-import type { RequestLedger } from '../../../lib/scheduler/ledger.js';
+import { InProcessCallInvoker } from '../../../lib/local/call-invoker.js';
+import { MemoryWorkQueue } from '../../../lib/queue/memory-queue.js';
+import type { WorkQueue } from '../../../lib/queue/types.js';
+import type { CallInvoker } from '../../../lib/scheduler/call-event.js';
+import { createCallHandler } from '../../../lib/scheduler/handler.js';
+import { Outbox } from '../../../lib/scheduler/outbox.js';
 import { SnapshotCache } from '../../../lib/scheduler/snapshots.js';
 
 export function model(id: string, capacity: number, extra: Partial<ModelConfigInput> = {}): ModelConfigInput {
@@ -88,24 +93,38 @@ export function serverError(): LlmCallError {
 export interface Harness {
   deps: SchedulerDeps;
   store: CapacityStore;
-  ledger: RequestLedger;
+  queue: WorkQueue;
+  /** Runs `functions/call` in process (the default `calls`). */
+  calls: InProcessCallInvoker;
   publisher: MemoryPublisher;
   llm: FakeLlm;
   metrics: InMemoryMetrics;
   results(): AgentResult[];
   deadLetters(): Record<string, unknown>[];
+  /** Resolves when no call is running any more. */
+  idle(): Promise<void>;
 }
 
-/** The scheduler's deps on in-memory adapters (or the given store and ledger, e.g. on DynamoDB Local). */
-export async function harness(config: Config, adapters: { store?: CapacityStore; ledger?: RequestLedger } = {}): Promise<Harness> {
-  const store = adapters.store ?? new MemoryCapacityStore({ priorityShares: config.capacity.priority_shares, cooldown: config.capacity.cooldown });
+export interface HarnessAdapters {
+  store?: CapacityStore;
+  queue?: WorkQueue;
+  /** Wraps the in-process invoker (fault injection); it must forward to `inner`. */
+  wrapCalls?: (inner: InProcessCallInvoker) => CallInvoker;
+}
+
+/** The scheduler's deps on in-memory adapters (or the given store and queue, e.g. on DynamoDB Local). */
+export async function harness(config: Config, adapters: HarnessAdapters = {}): Promise<Harness> {
+  const store = adapters.store ?? new MemoryCapacityStore(optionsFromConfig(config));
   for (const m of config.models) await store.putModel(m);
-  const ledger = adapters.ledger ?? new MemoryLedger();
+  const queue = adapters.queue ?? new MemoryWorkQueue();
   const publisher = new MemoryPublisher();
   const llm = new FakeLlm();
   const metrics = new InMemoryMetrics();
+  const calls = new InProcessCallInvoker();
   const deps: SchedulerDeps = {
-    config, store, ledger, publisher, llm, metrics,
+    config, store, queue, publisher, llm, metrics,
+    calls: adapters.wrapCalls ? adapters.wrapCalls(calls) : calls,
+    outbox: new Outbox(config, publisher, metrics, silentLogger),
     router: createRouter(config.load_balancing),
     snapshots: new SnapshotCache(store),
     logger: silentLogger,
@@ -113,12 +132,14 @@ export async function harness(config: Config, adapters: { store?: CapacityStore;
     random: Math.random,
     ownerId: 'test-owner',
   };
+  calls.bind(createCallHandler(deps));
   const on = (topic: string): Record<string, unknown>[] =>
     publisher.published.filter((p) => p.topic === topic).map((p) => JSON.parse(p.value.toString()) as Record<string, unknown>);
   return {
-    deps, store, ledger, publisher, llm, metrics,
+    deps, store, queue, calls, publisher, llm, metrics,
     results: () => on(config.kafka.topics.results) as unknown as AgentResult[],
     deadLetters: () => on(config.kafka.topics.dead_letter),
+    idle: () => calls.idle(30_000),
   };
 }
 
