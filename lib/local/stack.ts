@@ -14,7 +14,7 @@ import { createSchedulerDeps } from '../scheduler/factory.js';
 import { dispatch } from '../scheduler/dispatch.js';
 import { createCallHandler, createScheduleHandler } from '../scheduler/handler.js';
 import { sweep } from '../scheduler/sweep.js';
-import { InProcessCallInvoker } from './call-invoker.js';
+import { InProcessCallInvoker, LambdaCallInvoker } from './call-invoker.js';
 import { startSimServer } from '../sim/server.js';
 import type { SimModelOptions } from '../sim/types.js';
 import type { SimServer } from '../sim/server.js';
@@ -44,6 +44,11 @@ export interface LocalStackOptions {
   /** Consumer group prefix of the three mappings (default `agentsched`). */
   groupPrefix?: string;
   startingPosition?: MappingOptions['startingPosition'];
+  /**
+   * Ring `functions/call` through the Lambda Invoke API at this endpoint (an `agentsched worker`, or
+   * LocalStack) instead of running it in this process.
+   */
+  callEndpoint?: string;
   /** Invoke a deployed function through the Lambda API (LocalStack) instead of in-process. */
   lambda?: { functionName: string; endpoint?: string; region?: string };
   /**
@@ -129,11 +134,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
     const metrics = new InMemoryMetrics();
     const calls = new InProcessCallInvoker({ logger: opts.logger ?? silentLogger });
+    const remote = opts.callEndpoint ? new LambdaCallInvoker({ functionName: 'agentsched-call', endpoint: opts.callEndpoint, region: config.dynamodb.region }) : undefined;
+    if (remote) closers.push(() => Promise.resolve(remote.close()));
     const deps = createSchedulerDeps(config, {
       publisher,
       metrics,
       logger: opts.logger ?? silentLogger,
-      calls,
+      calls: remote ?? calls,
       ...opts.overrides,
     });
     // `functions/call` runs in this process on the same dependencies, as Lambda would run it.

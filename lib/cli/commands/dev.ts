@@ -13,6 +13,7 @@ interface DevFlags {
   invoke: 'in-process' | 'lambda';
   functionName: string;
   lambdaEndpoint?: string;
+  callEndpoint?: string;
   logLevel: LogLevel;
   startingPosition: 'TRIM_HORIZON' | 'LATEST';
 }
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .addOption(new Option('--invoke <how>', 'run the handler in this process, or call a deployed function').choices(['in-process', 'lambda']).default('in-process'))
     .option('--function-name <name>', 'deployed schedule function (with --invoke lambda)', 'agentsched-local-schedule')
     .option('--lambda-endpoint <url>', 'Lambda API endpoint, e.g. LocalStack http://127.0.0.1:4566')
+    .option('--call-endpoint <url>', 'run functions/call elsewhere: an `agentsched worker` (or LocalStack) Invoke endpoint')
     .addOption(
       new Option('--starting-position <where>', 'where a new consumer group starts (TRIM_HORIZON: nothing already queued is skipped)')
         .choices(['TRIM_HORIZON', 'LATEST'])
@@ -48,6 +50,7 @@ export function register(program: Command): void {
         partitions: flags.partitions,
         startingPosition: flags.startingPosition,
         logger,
+        ...(flags.callEndpoint ? { callEndpoint: flags.callEndpoint } : {}),
         ...(flags.invoke === 'lambda'
           ? { lambda: { functionName: flags.functionName, ...(flags.lambdaEndpoint ? { endpoint: flags.lambdaEndpoint } : {}), region: config.dynamodb.region } }
           : {}),

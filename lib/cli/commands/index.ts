@@ -8,6 +8,7 @@ import { register as registerTopics } from './topics.js';
 import { register as registerDev } from './dev.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerBench } from './bench.js';
+import { register as registerWorker } from './worker.js';
 
 /**
  * Every CLI command lives in a file of its own in this folder and exports `register(program)`.
@@ -23,4 +24,5 @@ export function registerCommands(_program: Command): void {
   registerDev(_program);
   registerDemo(_program);
   registerBench(_program);
+  registerWorker(_program);
 }

@@ -10,10 +10,14 @@ import { startLocalStack } from '../../../lib/local/stack.js';
 import type { LocalStack, LocalStackOptions } from '../../../lib/local/stack.js';
 import { serviceEnv, uniqueName } from './services.js';
 
-/** A configuration whose topics, tables and groups no other test uses, on the real services. */
+/**
+ * A configuration whose topics, tables and groups no other test uses, on the real services. `extra`
+ * replaces top-level keys, except `capacity`, whose keys are merged (its table names stay unique).
+ */
 export function e2eConfig(extra: Record<string, unknown> = {}): Config {
   const { kafkaBrokers, dynamodbEndpoint } = serviceEnv();
   const id = uniqueName('e2e');
+  const { capacity, ...rest } = extra;
   return parseConfig(
     {
       kafka: {
@@ -24,9 +28,9 @@ export function e2eConfig(extra: Record<string, unknown> = {}): Config {
         batch_window_ms: 50,
       },
       models: [{ id: 'placeholder', endpoint: 'http://127.0.0.1:1/v1', supported_tasks: ['text_generation'], capacity: 1 }],
-      capacity: { table: `${id}-capacity`, requests_table: `${id}-requests`, queue_table: `${id}-queue`, lease_ttl_ms: 10_000 },
+      capacity: { lease_ttl_ms: 10_000, ...(capacity as Record<string, unknown> | undefined), table: `${id}-capacity`, requests_table: `${id}-requests`, queue_table: `${id}-queue` },
       dynamodb: { endpoint: dynamodbEndpoint },
-      ...extra,
+      ...rest,
     },
     'e2e-test',
   );
