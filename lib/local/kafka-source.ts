@@ -15,6 +15,10 @@ export interface KafkaEventSourceOptions {
   fetchMaxWaitMs?: number;
   /** Pause before re-delivering a partition whose listener threw (a failed commit). Default 1 s. */
   listenerErrorBackoffMs?: number;
+  /** Partitions of one fetch delivered at once (kafkajs `partitionsConsumedConcurrently`). Default 16. */
+  partitionsConsumedConcurrently?: number;
+  /** How long a delivery is waited for before kafkajs fetches again (default 100 ms; see `accept`). */
+  inlineWaitMs?: number;
   onError?: (error: Error) => void;
 }
 
@@ -85,6 +89,8 @@ class KafkaSubscription implements SubscriptionHandle {
     return this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      // Partitions of one fetch are handed over side by side, not one after another.
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 16,
       eachBatch: (payload) => this.accept(payload),
     });
   }
@@ -116,7 +122,10 @@ class KafkaSubscription implements SubscriptionHandle {
     const records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
     const work = this.deliver(batch.topic, batch.partition, records).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, work);
-    return Promise.resolve();
+    // A delivery that settles quickly (a fast handler) is waited for, so the partition is resumed
+    // before kafkajs fetches again and its next records come with that fetch — instead of after a
+    // long-poll that cannot include it. A slow one is left running; the others are not held up.
+    return waitAtMost(work, this.opts.inlineWaitMs ?? INLINE_WAIT_MS);
   }
 
   private async deliver(topic: string, partition: number, records: SourceRecord[]): Promise<void> {
@@ -149,6 +158,17 @@ class KafkaSubscription implements SubscriptionHandle {
     }, delay);
     this.timers.add(timer);
   }
+}
+
+/** How long `eachBatch` waits for a delivery before leaving it to run on its own. */
+const INLINE_WAIT_MS = 100;
+
+function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
 
 function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {

@@ -91,7 +91,7 @@ export class EventSourceRunner {
       topics: m.topics,
       groupId: m.groupId,
       batchSize: m.batchSize ?? 100,
-      batchWindowMs: m.batchWindowMs ?? 500,
+      batchWindowMs: m.batchWindowMs ?? 0,
       startingPosition: m.startingPosition ?? 'LATEST',
       partitions: new Map(),
     }));

@@ -94,6 +94,7 @@ export function decodeItem(item: Item): QueueItem {
     state,
   };
   if (typeof item['owner'] === 'string') out.owner = item['owner'];
+  if (state === 'waiting' && item['ord'] !== undefined && item['ord'] !== item['okey']) out.promoted = true;
   if (item['until'] !== undefined) out.until = num('until');
   if (state === 'completed' || state === 'published') out.result = decodeResult(item['res']);
   return out;

@@ -215,6 +215,24 @@ export class DynamoWorkQueue implements WorkQueue {
     return res.ok;
   }
 
+  async promote(now: number, agingMs: number, limit: number): Promise<number> {
+    let moved = 0;
+    // Medium first, then low: each moves one level, so a low promoted now competes as medium.
+    for (const rank of [1, 2]) {
+      for (const item of await this.reads.unpromoted(rank, now - agingMs, limit)) {
+        if (moved >= limit) return moved;
+        const okey = String(item['okey']);
+        const res = await this.write({ pk: String(item['pk']), sk: String(item['sk']) }, {
+          update: 'SET #ord = :promoted',
+          condition: '#state = :waiting AND #ord = okey',
+          values: { ':waiting': 'waiting', ':promoted': `${rank - 1}${okey.slice(1)}` },
+        });
+        if (res.ok) moved += 1;
+      }
+    }
+    return moved;
+  }
+
   lapsed(now: number, limit: number): Promise<QueueItem[]> {
     return this.reads.lapsed(now, limit);
   }

@@ -19,14 +19,16 @@ export class QueueReads {
   async waiting(query: WaitingQuery): Promise<QueueItem[]> {
     if (query.limit <= 0) return [];
     if (query.model && query.model.tasks.length === 0) return [];
+    if (query.merged) return this.waitingOf(undefined, query);
     const wanted = PRIORITIES.filter((p) => (query.priorities ?? PRIORITIES).includes(p));
     const lists = await Promise.all(wanted.map((p) => this.waitingOf(p, query)));
     return lists.flat();
   }
 
-  /** One priority: the best `limit` of every shard (`by-order`), merged by `ord`. */
-  private async waitingOf(priority: Priority, query: WaitingQuery): Promise<QueueItem[]> {
-    const values: Record<string, unknown> = { ':rank': `${rankOf(priority)}#` };
+  /** One priority (or all, in order): the best `limit` of every shard (`by-order`), merged by `ord`. */
+  private async waitingOf(priority: Priority | undefined, query: WaitingQuery): Promise<QueueItem[]> {
+    const values: Record<string, unknown> = priority === undefined ? {} : { ':rank': `${rankOf(priority)}#` };
+    const keyCondition = priority === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(#ord, :rank)';
     let filter: string | undefined;
     if (query.model) {
       const tasks = query.model.tasks.map((t, i) => {
@@ -41,9 +43,9 @@ export class QueueReads {
         this.io.query(
           {
             IndexName: ORDER_INDEX,
-            KeyConditionExpression: 'pk = :pk AND begins_with(#ord, :rank)',
+            KeyConditionExpression: keyCondition,
             FilterExpression: filter,
-            ExpressionAttributeNames: namesOf('#ord', filter ?? ''),
+            ...(priority === undefined && !filter ? {} : { ExpressionAttributeNames: namesOf(keyCondition, filter ?? '') }),
             ExpressionAttributeValues: { ...values, ':pk': pk },
             ConsistentRead: true,
           },
@@ -53,6 +55,27 @@ export class QueueReads {
       ),
     );
     return merged(perShard.flatMap((r) => r.items), (a, b) => (String(a['ord']) < String(b['ord']) ? -1 : 1), query.limit);
+  }
+
+  /** Waiting items of `rank` (1 or 2) first seen before `cut` and not promoted yet: at most `limit` per shard. */
+  async unpromoted(rank: number, cut: number, limit: number): Promise<Item[]> {
+    const perShard = await Promise.all(
+      this.shardKeys.map((pk) =>
+        this.io.query(
+          {
+            IndexName: ORDER_INDEX,
+            KeyConditionExpression: 'pk = :pk AND begins_with(#ord, :rank)',
+            // A key attribute (`ord`) cannot be filtered on: promoted ones are dropped below.
+            FilterExpression: 'firstSeen < :cut',
+            ExpressionAttributeNames: namesOf('#ord'),
+            ExpressionAttributeValues: { ':pk': pk, ':rank': `${rank}#`, ':cut': cut },
+            ConsistentRead: true,
+          },
+          { maxItems: limit, maxScanned: FILTER_SCAN_CAP },
+        ),
+      ),
+    );
+    return perShard.flatMap((r) => r.items).filter((item) => item['ord'] === item['okey']);
   }
 
   /** Running and completed items whose `until` has passed (`by-until`), oldest first. */

@@ -52,18 +52,36 @@ export class MemoryWorkQueue implements WorkQueue {
     return { kind: 'queued' };
   }
 
+  /** An item's place in the order: its own, or one priority up once promoted. */
+  private ord(item: QueueItem, hash: string): string {
+    const own = orderKey(item, hash);
+    return item.promoted ? `${Number(own[0]) - 1}${own.slice(1)}` : own;
+  }
+
   waiting(query: WaitingQuery): Promise<QueueItem[]> {
+    const ranked = [...this.items.entries()]
+      .filter(([, i]) => i.state === 'waiting' && servesModel(i, query.model))
+      .map(([hash, i]) => ({ ord: this.ord(i, hash), i }))
+      .sort((a, b) => (a.ord < b.ord ? -1 : a.ord > b.ord ? 1 : 0));
+    if (query.merged) return Promise.resolve(ranked.slice(0, query.limit).map((b) => copy(b.i)));
     const wanted = query.priorities ?? PRIORITIES;
     const out: QueueItem[] = [];
-    for (const p of PRIORITIES.filter((x) => wanted.includes(x))) {
-      const best = [...this.items.entries()]
-        .filter(([, i]) => i.state === 'waiting' && i.priority === p && servesModel(i, query.model))
-        .map(([hash, i]) => ({ ord: orderKey(i, hash), i }))
-        .sort((a, b) => (a.ord < b.ord ? -1 : a.ord > b.ord ? 1 : 0))
-        .slice(0, query.limit);
-      out.push(...best.map((b) => copy(b.i)));
+    for (const [rank, p] of PRIORITIES.entries()) {
+      if (!wanted.includes(p)) continue;
+      out.push(...ranked.filter((b) => b.ord.startsWith(`${rank}#`)).slice(0, query.limit).map((b) => copy(b.i)));
     }
     return Promise.resolve(out);
+  }
+
+  promote(now: number, agingMs: number, limit: number): Promise<number> {
+    let moved = 0;
+    for (const item of this.items.values()) {
+      if (moved >= limit) break;
+      if (item.state !== 'waiting' || item.promoted || item.priority === 'high' || item.firstSeen >= now - agingMs) continue;
+      item.promoted = true;
+      moved += 1;
+    }
+    return Promise.resolve(moved);
   }
 
   claim(key: RequestKey, owner: string, ttlMs: number, now: number): Promise<ClaimOutcome> {
@@ -71,6 +89,7 @@ export class MemoryWorkQueue implements WorkQueue {
     if (!item) return Promise.resolve({ kind: 'absent' });
     const take = (kind: 'claimed' | 'publish'): ClaimOutcome => {
       if (kind === 'claimed') item.state = 'running';
+      delete item.promoted;
       item.owner = owner;
       item.until = now + ttlMs;
       return { kind, item: copy(item) };
@@ -128,6 +147,7 @@ export class MemoryWorkQueue implements WorkQueue {
     const item = this.owned(key, owner, 'running');
     if (!item) return Promise.resolve(false);
     item.state = 'waiting';
+    delete item.promoted;
     item.attempts = retry.attempts;
     item.countedAttempts = retry.countedAttempts;
     item.failedModels = [...retry.failedModels];

@@ -76,6 +76,8 @@ export interface QueueItem extends QueueEntry {
   until?: number;
   /** The stored answer (completed / published; null when it was too large to store). */
   result?: AgentResult | null;
+  /** Waiting, moved one priority up in the order by aging (`WorkQueue.promote`). */
+  promoted?: boolean;
 }
 
 export type EnqueueOutcome =
@@ -105,6 +107,11 @@ export interface WaitingQuery {
   priorities?: readonly Priority[];
   /** Only requests this model can serve: a task it supports, and not pinned to another model. */
   model?: { id: string; tasks: readonly TaskType[] };
+  /**
+   * One list across priorities in the stored order — priority as promoted by aging (`promote`),
+   * then deadline, then first seen — at most `limit` in all: a single read per shard.
+   */
+  merged?: boolean;
 }
 
 /**
@@ -125,8 +132,9 @@ export interface WorkQueue {
    */
   storeAnswer(entry: QueueEntry, result: AgentResult, owner: string, graceMs: number, now: number): Promise<EnqueueOutcome>;
   /**
-   * The best waiting requests, strongly consistent: per priority (high, medium, low) in order of
-   * deadline then first seen, at most `limit` each, concatenated high → low. Includes entries not
+   * The best waiting requests, strongly consistent: per priority in the order (high, medium, low;
+   * a promoted request counts as the priority it was promoted to) by deadline then first seen, at
+   * most `limit` each, concatenated high → low — or one merged list (`query.merged`). Includes entries not
    * yet due (`notBefore > now`) and past their deadline: the caller decides.
    */
   waiting(query: WaitingQuery): Promise<QueueItem[]>;
@@ -145,6 +153,12 @@ export interface WorkQueue {
   markPublished(key: RequestKey, owner: string, now: number): Promise<void>;
   /** running & `owner` → waiting again, with the retry state given (a failed attempt, or a hand-back). */
   requeue(key: RequestKey, owner: string, retry: RetryState, now: number): Promise<boolean>;
+  /**
+   * Moves waiting requests first seen more than `agingMs` ago one priority up in the order (low →
+   * medium, medium → high; their own priority is kept), at most `limit`; a merged read then finds
+   * them there, so a long-waiting request is not starved. Returns how many moved.
+   */
+  promote(now: number, agingMs: number, limit: number): Promise<number>;
   /** Running or completed items whose `until` has passed (their owner died): at most `limit`. */
   lapsed(now: number, limit: number): Promise<QueueItem[]>;
   /** One item, strongly consistent. */

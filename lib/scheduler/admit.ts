@@ -1,7 +1,7 @@
 import { decodeRequest } from '../contracts/decode.js';
 import { AgentSchedError, InvalidRequestError } from '../errors/index.js';
 import type { DecodedRecord } from '../kafka/event.js';
-import type { EnqueueOutcome, QueueEntry } from '../queue/types.js';
+import type { EnqueueOutcome, QueueEntry, QueueItem } from '../queue/types.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
 import { dispatch } from './dispatch.js';
 import { buildEntry, keyString } from './entry.js';
@@ -48,18 +48,23 @@ export async function admitBatch(records: DecodedRecord[], deps: SchedulerDeps, 
       entries.push(entry);
     }
     const outcomes = await Promise.all(entries.map((entry) => enqueueOne(entry, records, deps)));
+    const waiting: QueueItem[] = [];
     for (const [i, outcome] of outcomes.entries()) {
-      const dims = { model: 'none', priority: entries[i]!.priority };
+      const entry = entries[i]!;
+      const dims = { model: 'none', priority: entry.priority };
       if (outcome === 'invalid') summary.invalid += 1;
       else if (outcome.kind === 'queued') {
         summary.queued += 1;
         deps.metrics.add('queued', dims);
+        waiting.push({ ...entry, state: 'waiting' });
       } else {
         summary.duplicates += 1;
         deps.metrics.add('duplicates', dims);
+        if (outcome.item.state === 'waiting') waiting.push(outcome.item);
       }
     }
-    summary.started = (await dispatch(deps)).started;
+    // Enqueued first, then the fleet read: against a releaser that releases, then reads the queue.
+    summary.started = (await dispatch(deps, { candidates: waiting })).started;
     deps.logger.debug('batch admitted', { ...summary });
     return summary;
   } finally {

@@ -10,8 +10,19 @@ import { Expirer } from './expire.js';
 import { hasRoom, routeFor } from './selection.js';
 import { maybeSweep } from './sweep.js';
 
-/** Waiting requests read per priority and round. */
+/** Waiting requests read per round. */
 export const DISPATCH_READ_LIMIT = 25;
+/** How stale a fleet snapshot that shows room may be. */
+const SNAPSHOT_MAX_AGE_MS = 100;
+
+export interface DispatchOptions {
+  /**
+   * Requests known to be waiting (just registered by this batch, or just found by a freed slot's
+   * read): dispatched without reading the queue. Whoever freed a slot reads the queue after
+   * freeing it, so while a model has room nothing eligible is left waiting that these would pass.
+   */
+  candidates?: readonly QueueItem[];
+}
 
 export interface DispatchSummary {
   /** Calls started (leases taken and requests claimed, `call` invoked). */
@@ -28,24 +39,42 @@ export interface DispatchSummary {
  * queue, so no request waits while a slot is free) and when a call finds nothing to hand its slot
  * to. Every lease and claim is a conditional write: any number of dispatchers may run at once.
  */
-export async function dispatch(deps: SchedulerDeps): Promise<DispatchSummary> {
+export async function dispatch(deps: SchedulerDeps, opts: DispatchOptions = {}): Promise<DispatchSummary> {
   const summary: DispatchSummary = { started: 0, answered: 0 };
   await maybeSweep(deps);
+  if (opts.candidates) {
+    if (opts.candidates.length > 0) await dispatchRound(deps, summary, opts.candidates);
+    return summary;
+  }
   for (let round = 0; round < 8; round++) {
-    const started = await dispatchRound(deps, summary);
+    const waiting = await deps.queue.waiting({ now: deps.clock.now(), limit: DISPATCH_READ_LIMIT, merged: true });
+    if (waiting.length === 0) break;
+    const started = await dispatchRound(deps, summary, waiting);
     // A full read's worth went out and slots may be left: read the next requests.
     if (started < DISPATCH_READ_LIMIT) break;
   }
   return summary;
 }
 
-async function dispatchRound(deps: SchedulerDeps, summary: DispatchSummary): Promise<number> {
+/**
+ * The fleet to dispatch against. A recent snapshot when it shows room (a lease is a conditional
+ * write: a stale "room" costs one refused write); a fresh, strongly consistent read when it shows
+ * none — an enqueue followed by a stale "full" could miss a slot freed just before it.
+ */
+async function fleetFor(deps: SchedulerDeps, waiting: readonly QueueItem[], now: number): Promise<ModelSnapshot[]> {
+  const cached = await deps.snapshots.get(SNAPSHOT_MAX_AGE_MS);
+  if (waiting.some((item) => cached.some((m) => hasRoom(deps, m, item, now)))) return cached.map(copyState);
+  return (await deps.snapshots.fresh()).map(copyState);
+}
+
+/** The dispatcher counts its own leases into the snapshot; other readers of the cache must not see that. */
+function copyState(m: ModelSnapshot): ModelSnapshot {
+  return { spec: m.spec, state: { ...m.state } };
+}
+
+async function dispatchRound(deps: SchedulerDeps, summary: DispatchSummary, waiting: readonly QueueItem[]): Promise<number> {
   const now = deps.clock.now();
-  const [fleet, waiting] = await Promise.all([
-    deps.store.listModels(),
-    deps.queue.waiting({ now, limit: DISPATCH_READ_LIMIT }),
-  ]);
-  if (waiting.length === 0) return 0;
+  const fleet = await fleetFor(deps, waiting, now);
   const byId = new Map(fleet.map((m) => [m.spec.id, m]));
   const expirer = new Expirer(deps);
   const assignments: CallAssignment[] = [];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CallReport, Lease, ModelSnapshot } from '../capacity/types.js';
-import type { QueueItem } from '../queue/types.js';
+import type { QueueItem, WaitingQuery } from '../queue/types.js';
 import { Answerer } from './answer.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
 import { dispatch } from './dispatch.js';
@@ -12,6 +12,8 @@ import { wantsSlot } from './selection.js';
 const FLEET_MAX_AGE_MS = 1_000;
 /** Waiting requests a freed slot looks at. */
 const HANDOFF_READ_LIMIT = 10;
+/** A model that had waiting work this recently is read for before its slot is released. */
+const BUSY_WINDOW_MS = 1_000;
 
 export interface NextRun {
   item: QueueItem;
@@ -19,39 +21,56 @@ export interface NextRun {
   lease: Lease;
 }
 
+/** When a freed slot of each model last found waiting work, per container. */
+const lastFound = new WeakMap<object, Map<string, number>>();
+
+function foundRecently(deps: SchedulerDeps, modelId: string, now: number): boolean {
+  return now - (lastFound.get(deps.queue)?.get(modelId) ?? -Infinity) < BUSY_WINDOW_MS;
+}
+
+function noteFound(deps: SchedulerDeps, modelId: string, now: number): void {
+  const map = lastFound.get(deps.queue) ?? new Map<string, number>();
+  map.set(modelId, now);
+  lastFound.set(deps.queue, map);
+}
+
 /**
- * A finished call's slot goes to the best waiting request this model can serve, in one capacity
- * write (`CapacityStore.handOff`: the report recorded, the lease replaced, in-flight unchanged) after
- * one conditional claim of the request. Released when nothing fits or time runs low — and then the
- * queue is read once more: a request enqueued while we looked either saw the freed slot (its
- * dispatcher reads the table after enqueueing) or is found here, so none waits while a slot is free.
+ * A finished call's slot goes to the best waiting request this model can serve. While the model
+ * has had waiting work (overload) the queue is read first and the slot handed on in one capacity
+ * write (`CapacityStore.handOff`: report recorded, lease replaced, in-flight unchanged) after one
+ * conditional claim. Otherwise the slot is released first and the queue read after: a request
+ * enqueued meanwhile either saw the freed slot (its dispatcher reads the table after enqueueing) or
+ * is found by that read — so no request waits while a slot is free, and an idle fleet pays one
+ * release and one read per call.
  */
 export async function handOff(deps: SchedulerDeps, lease: Lease, report: CallReport | undefined, invocation: InvocationContext, minRunMs: number): Promise<NextRun | undefined> {
   const fleet = await deps.snapshots.get(FLEET_MAX_AGE_MS);
   const model = fleet.find((m) => m.spec.id === lease.modelId);
-  if (model && invocation.remainingMs() >= minRunMs) {
+  const now = deps.clock.now();
+  if (model && invocation.remainingMs() >= minRunMs && foundRecently(deps, model.spec.id, now)) {
     const next = await takeNext(deps, model, fleet, lease, report);
     if (next !== 'none') return next ?? undefined;
-  } else {
-    await deps.store.release(lease, report);
-    if (model) await recheck(deps, model);
-    return undefined;
   }
   await deps.store.release(lease, report);
-  await recheck(deps, model);
+  if (model) await recheck(deps, model);
   return undefined;
+}
+
+function queryFor(model: ModelSnapshot, now: number, limit: number): WaitingQuery {
+  return { now, limit, merged: true, model: { id: model.spec.id, tasks: model.spec.supported_tasks } };
 }
 
 /** `none`: nothing waiting fits (the caller releases); null: the store refused and released the slot itself. */
 async function takeNext(deps: SchedulerDeps, model: ModelSnapshot, fleet: ModelSnapshot[], lease: Lease, report: CallReport | undefined): Promise<NextRun | null | 'none'> {
   const now = deps.clock.now();
-  const waiting = await deps.queue.waiting({ now, limit: HANDOFF_READ_LIMIT, model: { id: model.spec.id, tasks: model.spec.supported_tasks } });
+  const waiting = await deps.queue.waiting(queryFor(model, now, HANDOFF_READ_LIMIT));
   for (const candidate of byEffectiveOrder(waiting, now, deps.config.scheduler.aging_ms)) {
     if (candidate.deadline <= now) {
       await new Expirer(deps).answer(candidate, fleet, now);
       continue;
     }
     if (!wantsSlot(model, candidate, fleet, now)) continue;
+    noteFound(deps, model.spec.id, now);
     const owner = `${deps.ownerId}/${randomUUID()}`;
     const claim = await deps.queue.claim(candidate.key, owner, deps.config.scheduler.claim_ttl_ms, now);
     if (claim.kind === 'publish') await new Answerer(deps).publishStored(claim.item, owner);
@@ -72,8 +91,11 @@ async function takeNext(deps: SchedulerDeps, model: ModelSnapshot, fleet: ModelS
   return 'none';
 }
 
+/** After a release: what waits for this model now goes to whoever has room (this slot, usually). */
 async function recheck(deps: SchedulerDeps, model: ModelSnapshot): Promise<void> {
   const now = deps.clock.now();
-  const again = await deps.queue.waiting({ now, limit: 1, model: { id: model.spec.id, tasks: model.spec.supported_tasks } });
-  if (again.length > 0) await dispatch(deps);
+  const waiting = await deps.queue.waiting(queryFor(model, now, HANDOFF_READ_LIMIT));
+  if (waiting.length === 0) return;
+  if (waiting.some((i) => i.notBefore <= now)) noteFound(deps, model.spec.id, now);
+  await dispatch(deps, { candidates: waiting });
 }

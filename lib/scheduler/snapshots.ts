@@ -10,6 +10,7 @@ export class SnapshotCache {
   private snapshots: ModelSnapshot[] = [];
   private readAt = -Infinity;
   private reading: Promise<ModelSnapshot[]> | undefined;
+  private readingSince = -Infinity;
 
   constructor(
     private readonly store: Pick<CapacityStore, 'listModels'>,
@@ -18,17 +19,37 @@ export class SnapshotCache {
 
   async get(maxAgeMs: number): Promise<ModelSnapshot[]> {
     if (this.now() - this.readAt <= maxAgeMs) return this.snapshots;
-    this.reading ??= this.store
+    return this.reading ?? this.read();
+  }
+
+  /**
+   * A read that starts now or later (one in progress that started earlier is not shared): what
+   * the table says after everything this caller did before calling.
+   */
+  async fresh(): Promise<ModelSnapshot[]> {
+    const since = this.now();
+    if (this.reading && this.readingSince >= since) return this.reading;
+    return this.read();
+  }
+
+  private read(): Promise<ModelSnapshot[]> {
+    const started = this.now();
+    const reading = this.store
       .listModels()
       .then((list) => {
-        this.snapshots = list;
-        this.readAt = this.now();
+        // Reads may finish out of order: keep the one that started last. Its age counts from its start.
+        if (started >= this.readAt) {
+          this.snapshots = list;
+          this.readAt = started;
+        }
         return list;
       })
       .finally(() => {
-        this.reading = undefined;
+        if (this.reading === reading) this.reading = undefined;
       });
-    return this.reading;
+    this.reading = reading;
+    this.readingSince = started;
+    return reading;
   }
 
   /** Forgets the cached read (after a local change that should be seen at once). */
