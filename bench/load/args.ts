@@ -14,11 +14,13 @@ export interface LoadArgs {
   out: string;
   schedulerDir: string;
   log: boolean;
+  /** `--set key.path=JSON` overrides of the generated scheduler configuration. */
+  set: [string[], unknown][];
 }
 
 export const USAGE = `npm run bench -- load --scenario <${SCENARIOS.map((s) => s.name).join('|')}|all>[,...]
   [--seconds S] [--rate R] [--drain-s S] [--out DIR (default bench/results)]
-  [--scheduler-dir DIR (run agentsched dev from another checkout)] [--log]
+  [--scheduler-dir DIR (run agentsched dev from another checkout)] [--set key.path=JSON]... [--log]
 ${SCENARIOS.map((s) => `  ${s.name.padEnd(11)} ${s.summary}`).join('\n')}`;
 
 function positive(name: string, v: string | undefined): number {
@@ -28,7 +30,7 @@ function positive(name: string, v: string | undefined): number {
 }
 
 export function parseLoadArgs(argv: readonly string[], root: string): LoadArgs {
-  const out: LoadArgs = { scenarios: [], out: resolve(root, 'bench/results'), schedulerDir: root, log: false };
+  const out: LoadArgs = { scenarios: [], out: resolve(root, 'bench/results'), schedulerDir: root, log: false, set: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = argv[i + 1];
@@ -68,6 +70,19 @@ export function parseLoadArgs(argv: readonly string[], root: string): LoadArgs {
         out.schedulerDir = resolve(value);
         i++;
         break;
+      case '--set': {
+        const m = /^([A-Za-z0-9_.]+)=(.*)$/.exec(value ?? '');
+        if (!m) throw new Error(`--set needs key.path=value, e.g. kafka.batch_window_ms=0\n${USAGE}`);
+        let v: unknown = m[2];
+        try {
+          v = JSON.parse(m[2]!);
+        } catch {
+          // a plain string
+        }
+        out.set.push([m[1]!.split('.'), v]);
+        i++;
+        break;
+      }
       case '--log':
         out.log = true;
         break;

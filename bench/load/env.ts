@@ -143,3 +143,14 @@ export async function cleanupRun(svc: Services, names: RunNames): Promise<void> 
   }
   dynamo.destroy();
 }
+
+/** Sets `value` at a key path of a plain configuration document, creating mappings on the way. */
+export function setPath(doc: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = doc;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}

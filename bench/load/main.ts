@@ -27,7 +27,7 @@ export async function run(argv: string[]): Promise<unknown> {
   if (!existsSync(join(args.schedulerDir, 'lib/cli/main.ts'))) throw new Error(`--scheduler-dir ${args.schedulerDir}: no lib/cli/main.ts there`);
   const svc = await services(ROOT);
   mkdirSync(args.out, { recursive: true });
-  const ctx = { root: ROOT, schedulerDir: args.schedulerDir, svc, log: args.log };
+  const ctx = { root: ROOT, schedulerDir: args.schedulerDir, svc, log: args.log, set: args.set };
   const results: Record<string, unknown>[] = [];
   try {
     for (const scenario of args.scenarios) {
@@ -42,7 +42,7 @@ export async function run(argv: string[]): Promise<unknown> {
       const result = {
         scenario: scenario.name,
         summary: scenario.summary,
-        command: `npm run --silent bench -- load --scenario ${scenario.name}${argv.includes('--seconds') ? ` --seconds ${args.seconds}` : ''}${argv.includes('--rate') ? ` --rate ${args.rate}` : ''}`,
+        command: `npm run --silent bench -- load --scenario ${scenario.name}${argv.includes('--seconds') ? ` --seconds ${args.seconds}` : ''}${argv.includes('--rate') ? ` --rate ${args.rate}` : ''}${args.set.map(([k, v]) => ` --set ${k.join('.')}=${JSON.stringify(v)}`).join('')}`,
         measured_at: new Date(started).toISOString(),
         wall_s: round((Date.now() - started) / 1000, 1),
         machine: { ...before, loadavg_1m_after: round(loadavg()[0] ?? 0, 2), shared: 'other processes used this machine meanwhile' },

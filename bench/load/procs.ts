@@ -49,9 +49,20 @@ function hookExit(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
       process.stderr.write(`load bench: ${sig}: stopping ${live.size} child process(es)\n`);
-      void stopAll().finally(() => process.exit(130));
+      const bounded = (p: Promise<unknown>): Promise<unknown> => Promise.race([p, new Promise((r) => setTimeout(r, 10_000))]);
+      void bounded(stopAll())
+        .then(() => bounded(Promise.allSettled([...cleanups].map((fn) => fn()))))
+        .finally(() => process.exit(130));
     });
   }
+}
+
+const cleanups = new Set<() => Promise<void>>();
+
+/** Runs `fn` (after the children are stopped) when the bench is interrupted; returns the unregister. */
+export function onInterrupt(fn: () => Promise<void>): () => void {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
 }
 
 /** Stops every child still running. */

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { cleanupRun, createRunTopics, freePort, runNames, schedulerConfig, schedulerFeatures, writeConfig } from './env.js';
+import { cleanupRun, createRunTopics, freePort, runNames, schedulerConfig, schedulerFeatures, setPath, writeConfig } from './env.js';
 import type { Services, Shares } from './env.js';
-import { spawnTs } from './procs.js';
+import { onInterrupt, spawnTs } from './procs.js';
 import type { Proc } from './procs.js';
 import { cpuMs } from './procs.js';
 import { readRecords } from './records.js';
@@ -29,6 +29,8 @@ export interface Context {
   schedulerDir: string;
   svc: Services;
   log: boolean;
+  /** Config overrides (`--set`), applied last. */
+  set: [string[], unknown][];
 }
 
 const SimStatsSchema = z.object({ requests: z.number(), violations: z.number(), peak_concurrency: z.number(), capacity: z.number() }).loose();
@@ -67,6 +69,7 @@ export async function runOnce(ctx: Context, spec: RunSpec): Promise<RunOutput> {
   const names = runNames(spec.label);
   const dir = mkdtempSync(join(tmpdir(), `${names.id}-`));
   const procs: Proc[] = [];
+  const unregister = onInterrupt(() => cleanupRun(ctx.svc, names));
   const env = { ...process.env, KAFKA_BROKERS: ctx.svc.brokers.join(','), DYNAMODB_ENDPOINT: ctx.svc.dynamodb };
   try {
     await createRunTopics(ctx.svc, names);
@@ -97,6 +100,7 @@ export async function runOnce(ctx: Context, spec: RunSpec): Promise<RunOutput> {
       simUrl = (await sim.waitForLine(/^http/, 60_000)).trim();
       const features = schedulerFeatures(ctx.schedulerDir);
       config = schedulerConfig(names, ctx.svc, simUrl, features, spec.shares);
+      for (const [path, value] of ctx.set) setPath(config, path, value);
       writeConfig(configFile, config);
       const port = features.statsPort ? await freePort() : undefined;
       if (port !== undefined) statsUrl = `http://127.0.0.1:${port}/stats`;
@@ -182,6 +186,7 @@ export async function runOnce(ctx: Context, spec: RunSpec): Promise<RunOutput> {
     };
   } finally {
     for (const p of procs.reverse()) await p.stop(20_000);
+    unregister();
     await cleanupRun(ctx.svc, names);
     rmSync(dir, { recursive: true, force: true });
   }

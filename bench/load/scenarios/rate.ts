@@ -1,7 +1,7 @@
 // Rate scenarios: saturation (fleet utilization), throughput (the scheduler's own limit), recovery.
 import { runOnce } from '../run.js';
 import type { RunOutput } from '../run.js';
-import { byPriority, e2e, lastRecv, mean, overhead, perSecond, rateIn, recoverySeconds, round } from '../stats.js';
+import { byPriority, e2e, lastRecv, mean, overhead, pcts, perSecond, rateIn, recoverySeconds, round } from '../stats.js';
 import { timeChart } from '../svg.js';
 import { arrivals, completed, cost, drain, FLEET_SLOTS, runCounts, sumCounts, violationsOf } from './common.js';
 import type { Scenario } from './common.js';
@@ -74,7 +74,7 @@ export const throughputScenario: Scenario = {
   summary: 'instant model, offered far above what the scheduler sustains: completions/s, CPU and DynamoDB calls per request',
   async run(ctx, o) {
     const seconds = o.seconds ?? 20;
-    const rate = o.rate ?? 200;
+    const rate = o.rate ?? 300;
     const run = await runOnce(ctx, { label: 'throughput', kind: 'scheduler', sim: { latencyMs: 0, jitter: 0 }, arrivals: arrivals(rate, 0, seconds), ...drain(o, 300) });
     const c = runCounts(run);
     const cps = steady(run, seconds);
@@ -119,12 +119,14 @@ export const recoveryScenario: Scenario = {
         seconds,
         offered_per_s: rate,
         kills: run.kills.map((k) => ({ killed_at_s: rel(k.killedAt), restarted_at_s: rel(k.restartedAt), consuming_at_s: rel(k.readyAt) })),
-        recovery_s: run.kills.map((k) => recoverySeconds(run.records, k.restartedAt, end, 0.9 * rate)),
-        recovery_definition: 'seconds from a restart until a 1 s window holds ≥ 90 % of the offered rate in answers',
+        // Until the next kill: a restart killed again before it recovered reports null.
+        recovery_s: run.kills.map((k, i) => recoverySeconds(run.records, k.restartedAt, run.kills[i + 1]?.killedAt ?? end, 0.9 * rate)),
+        recovery_definition: 'seconds from a restart until a 1 s window holds ≥ 90 % of the offered rate in answers (null: killed again first)',
+        consuming_after_restart_s: run.kills.map((k) => round((k.readyAt - k.restartedAt) / 1000, 1)),
         leases_left_after_reap: run.leases?.left ?? null,
         leases: run.leases,
         lease_ttl_ms_note: 'leases of a killed holder expire after capacity.lease_ttl_ms (default 120 s); the reaper frees only expired ones',
-        overhead_ms_p50: round(byPriority(completed(run.records), overhead).high.p50_ms),
+        overhead_ms: pcts(completed(run.records).map(overhead)),
         by_priority: byPriority(run.records, e2e),
         ...cost(run, c.answered),
       },
