@@ -63,7 +63,7 @@ function figures(r: Result): string {
     case 'throughput':
       return `steady ${at(r, 'completions_per_s')} completions/s (offered ${at(r, 'offered_per_s')}/s); scheduler CPU ${at(r, 'cpu_ms_per_request')} ms/req; DynamoDB calls/req ${at(r, 'table_calls_per_request.total')} (writes ${at(r, 'table_calls_per_request.writes')}: ${byCommand(r)})`;
     case 'recovery':
-      return `recovery ${at(r, 'recovery_s')} s after each restart; duplicates identical: ${at(r, 'duplicates_identical')}; leases left after reap ${at(r, 'leases_left_after_reap')}; kills at ${(r['kills'] as { killed_at_s: number }[] | undefined)?.map((k) => `+${k.killed_at_s} s`).join(', ') ?? '—'}`;
+      return `back to ≥ 90 % of the offered rate ${at(r, 'recovery_s')} s after each restart (— = killed again first; consuming again after ${at(r, 'consuming_after_restart_s')} s); duplicates identical: ${at(r, 'duplicates_identical')}; leases left after reap ${at(r, 'leases_left_after_reap')}; kills at ${(r['kills'] as { killed_at_s: number }[] | undefined)?.map((k) => `+${k.killed_at_s} s`).join(', ') ?? '—'}`;
     default:
       return '—';
   }
