@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { startLocalStack } from '../../local/stack.js';
+import { startStatsServer } from '../../local/stats-server.js';
 import { stderrLogger } from '../../scheduler/logger.js';
 import type { LogLevel } from '../../scheduler/logger.js';
 import { intArg } from './send.js';
@@ -16,6 +17,8 @@ interface DevFlags {
   callEndpoint?: string;
   logLevel: LogLevel;
   startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  groupPrefix?: string;
+  statsPort?: number;
 }
 
 /**
@@ -39,6 +42,8 @@ export function register(program: Command): void {
         .choices(['TRIM_HORIZON', 'LATEST'])
         .default('TRIM_HORIZON'),
     )
+    .option('--group-prefix <prefix>', 'consumer group prefix of the three mappings (default agentsched)')
+    .option('--stats-port <port>', 'serve GET /stats (CPU time, DynamoDB calls by command) on 127.0.0.1:PORT', intArg(0, 65_535))
     .addOption(new Option('--log-level <level>', 'stderr log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .action(async (flags: DevFlags) => {
       const config = loadConfig(flags.config);
@@ -49,12 +54,14 @@ export function register(program: Command): void {
         ...(flags.simulate ? { simulate: 'demo' as const } : {}),
         partitions: flags.partitions,
         startingPosition: flags.startingPosition,
+        ...(flags.groupPrefix ? { groupPrefix: flags.groupPrefix } : {}),
         logger,
         ...(flags.callEndpoint ? { callEndpoint: flags.callEndpoint } : {}),
         ...(flags.invoke === 'lambda'
           ? { lambda: { functionName: flags.functionName, ...(flags.lambdaEndpoint ? { endpoint: flags.lambdaEndpoint } : {}), region: config.dynamodb.region } }
           : {}),
       });
+      if (flags.statsPort !== undefined) await startStatsServer(flags.statsPort, () => stack.deps.tableOps);
       const t = stack.config.kafka.topics;
       process.stdout.write(
         `agentsched dev: consuming ${t.high}, ${t.medium}, ${t.low} on ${stack.config.kafka.bootstrap_servers.join(',')}; ` +
