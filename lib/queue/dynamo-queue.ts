@@ -92,6 +92,11 @@ export class DynamoWorkQueue implements WorkQueue {
     );
   }
 
+  async enqueueClaimed(entry: QueueEntry, owner: string, ttlMs: number, now: number): Promise<EnqueueOutcome> {
+    const item = encodeItem(this.itemKey(entry.key), { ...entry, state: 'running', owner, until: now + ttlMs }, encodeEntryPayload(entry));
+    return this.putNew(item);
+  }
+
   async storeAnswer(entry: QueueEntry, result: AgentResult, owner: string, graceMs: number, now: number): Promise<EnqueueOutcome> {
     const payload = encodeEntryPayload(entry);
     const item = encodeItem(this.itemKey(entry.key), { ...entry, state: 'completed', owner, until: now + graceMs }, payload, {

@@ -37,6 +37,13 @@ export class MemoryWorkQueue implements WorkQueue {
     });
   }
 
+  enqueueClaimed(entry: QueueEntry, owner: string, ttlMs: number, now: number): Promise<EnqueueOutcome> {
+    return Promise.resolve().then(() => {
+      checkEntrySize(entry);
+      return this.register({ ...copy(entry), state: 'running', owner, until: now + ttlMs });
+    });
+  }
+
   storeAnswer(entry: QueueEntry, result: AgentResult, owner: string, graceMs: number, now: number): Promise<EnqueueOutcome> {
     return Promise.resolve().then(() => {
       checkEntrySize(entry);

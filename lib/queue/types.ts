@@ -127,6 +127,12 @@ export interface WorkQueue {
    */
   enqueue(entries: readonly QueueEntry[]): Promise<EnqueueOutcome[]>;
   /**
+   * Registers an entry already claimed by `owner` until now + `ttlMs` (running: its slot was leased
+   * before it was registered — the fast path when the fleet has room). `present` when registered
+   * before; then nothing changed and the caller holds no claim.
+   */
+  enqueueClaimed(entry: QueueEntry, owner: string, ttlMs: number, now: number): Promise<EnqueueOutcome>;
+  /**
    * Registers an entry already answered (an invalid record, keyed by its topic position): stored as
    * completed, owned by `owner` with a publish grace of `graceMs`. `present` when registered before.
    */

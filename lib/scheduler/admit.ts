@@ -3,7 +3,9 @@ import { AgentSchedError, InvalidRequestError } from '../errors/index.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import type { EnqueueOutcome, QueueEntry, QueueItem } from '../queue/types.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
-import { dispatch } from './dispatch.js';
+import type { CallAssignment } from './call-event.js';
+import { dispatch, ringDoorbells } from './dispatch.js';
+import { startAtOnce } from './fast-start.js';
 import { buildEntry, keyString } from './entry.js';
 import { rejectRecord } from './reject.js';
 
@@ -47,24 +49,28 @@ export async function admitBatch(records: DecodedRecord[], deps: SchedulerDeps, 
       seen.add(key);
       entries.push(entry);
     }
-    const outcomes = await Promise.all(entries.map((entry) => enqueueOne(entry, records, deps)));
+    const outcomes = await Promise.all(entries.map((entry) => registerOne(entry, records, deps)));
     const waiting: QueueItem[] = [];
+    const started: CallAssignment[] = [];
     for (const [i, outcome] of outcomes.entries()) {
       const entry = entries[i]!;
       const dims = { model: 'none', priority: entry.priority };
       if (outcome === 'invalid') summary.invalid += 1;
-      else if (outcome.kind === 'queued') {
+      else if (outcome === 'duplicate') summary.duplicates += 1;
+      else if (outcome.kind === 'queued' || outcome.kind === 'started') {
         summary.queued += 1;
         deps.metrics.add('queued', dims);
-        waiting.push({ ...entry, state: 'waiting' });
+        if (outcome.kind === 'started') started.push(outcome.assignment);
+        else waiting.push({ ...entry, state: 'waiting' });
       } else {
         summary.duplicates += 1;
         deps.metrics.add('duplicates', dims);
         if (outcome.item.state === 'waiting') waiting.push(outcome.item);
       }
     }
+    await ringDoorbells(deps, started);
     // Enqueued first, then the fleet read: against a releaser that releases, then reads the queue.
-    summary.started = (await dispatch(deps, { candidates: waiting })).started;
+    summary.started = started.length + (waiting.length > 0 ? (await dispatch(deps, { candidates: waiting })).started : 0);
     deps.logger.debug('batch admitted', { ...summary });
     return summary;
   } finally {
@@ -72,22 +78,28 @@ export async function admitBatch(records: DecodedRecord[], deps: SchedulerDeps, 
   }
 }
 
-/** Registers one request; one too large to keep in the queue is answered as invalid instead. */
-async function enqueueOne(entry: QueueEntry, records: DecodedRecord[], deps: SchedulerDeps): Promise<EnqueueOutcome | 'invalid'> {
+/**
+ * Registers one request: started at once when a model has room (leased, then registered claimed),
+ * else waiting. One too large to keep in the queue is answered as invalid instead.
+ */
+async function registerOne(entry: QueueEntry, records: DecodedRecord[], deps: SchedulerDeps): Promise<EnqueueOutcome | { kind: 'started'; assignment: CallAssignment } | 'invalid' | 'duplicate'> {
   try {
+    const fast = await startAtOnce(deps, entry);
+    if (fast.kind === 'started') return fast;
+    if (fast.kind === 'present') return fast.outcome;
     const [outcome] = await deps.queue.enqueue([entry]);
     return outcome!;
   } catch (err) {
     if (!(err instanceof AgentSchedError) || err.code !== 'invalid_request') throw err;
     const record = records.find((r) => r.topic === entry.record.topic && r.partition === entry.record.partition && r.offset === entry.record.offset)!;
     const request = entry.request;
-    await rejectRecord(record, new InvalidRequestError('$', err.message, { cause: err }), {
+    const answered = await rejectRecord(record, new InvalidRequestError('$', err.message, { cause: err }), {
       id: entry.key.id,
       correlation_id: entry.key.correlationId,
       priority: entry.priority,
       task_type: entry.taskType,
       ...(typeof request['reply_topic'] === 'string' ? { reply_topic: request['reply_topic'] } : {}),
     }, deps);
-    return 'invalid';
+    return answered === 'duplicate' ? 'duplicate' : 'invalid';
   }
 }

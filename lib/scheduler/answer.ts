@@ -100,8 +100,9 @@ export class Answerer {
     // An invalid record with no recoverable correlation id is answered by its dead letter only.
     if (result.correlation_id) await this.outbox.publishResult(result, replyTopic, record.key, redelivery);
     if (needsDeadLetter(result)) {
-      // The result's own id and correlation id: an invalid record's item is keyed by its topic position.
-      const partial = { id: result.id || item.key.id, correlation_id: result.correlation_id || item.key.correlationId, priority: item.priority };
+      // The result's own id and correlation id (an invalid record's item is keyed by its topic
+      // position, which is not the agent's): absent when the record had none.
+      const partial = { ...(result.id ? { id: result.id } : {}), ...(result.correlation_id ? { correlation_id: result.correlation_id } : {}), priority: item.priority };
       await this.outbox.deadLetter(record, result.error!, partial, result.attempts ?? item.attempts);
     }
   }

@@ -97,10 +97,10 @@ class SlotRunner {
     let lease = firstLease;
     for (;;) {
       const outcome = await this.runOne(item, owner, lease);
-      if (outcome.wakeAt !== undefined) this.wakeAt = Math.min(this.wakeAt ?? Infinity, outcome.wakeAt);
+      this.noteWake(outcome.wakeAt);
       if (!outcome.passOn) {
         await this.deps.store.release(lease, outcome.report);
-        await dispatch(this.deps);
+        this.noteWake((await dispatch(this.deps)).wakeAt);
         break;
       }
       const next = await handOff(this.deps, lease, outcome.report, this.invocation, this.minRunMs());
@@ -130,6 +130,10 @@ class SlotRunner {
     return undefined;
   }
 
+  private noteWake(at: number | undefined): void {
+    if (at !== undefined) this.wakeAt = Math.min(this.wakeAt ?? Infinity, at);
+  }
+
   private minRunMs(): number {
     return MIN_CALL_MS + this.deps.config.scheduler.republish_margin_ms;
   }
@@ -140,12 +144,14 @@ class SlotRunner {
     const spec = (await this.deps.snapshots.get(1_000)).find((m) => m.spec.id === lease.modelId)?.spec;
     if (!request) return this.fail(item, owner, request, 'invalid_request', 'the queued request could not be read back');
     if (item.deadline <= now) return this.fail(item, owner, request, 'deadline_exceeded', 'the request passed its deadline before a model slot was free');
-    const timeoutMs = spec ? this.callTimeout(spec, item) : 0;
-    if (!spec || timeoutMs < MIN_CALL_MS) {
+    // The invocation's time, not the request's: another invocation would have more of it.
+    if (!spec || this.invocationLeftMs() < MIN_CALL_MS) {
       // The model left the registry, or this invocation is about to end: back to the queue.
       await this.deps.queue.requeue(item.key, owner, item, now);
       return { passOn: false, wakeAt: now };
     }
+    // Close to its deadline: the call gets the time that is left (no invocation has more).
+    const timeoutMs = this.callTimeout(spec, item);
     const attempts = item.attempts + 1;
     const started = now;
     const stop = keepCallAlive(this.deps, item.key, owner, lease);
@@ -174,10 +180,13 @@ class SlotRunner {
     return { report: successReport(answer), passOn: true };
   }
 
+  private invocationLeftMs(): number {
+    return this.invocation.remainingMs() - this.deps.config.scheduler.republish_margin_ms;
+  }
+
   private callTimeout(spec: ModelConfig, item: QueueItem): number {
     const configured = spec.timeout_ms ?? this.deps.config.connection_pool.timeout * 1000;
-    const left = this.invocation.remainingMs() - this.deps.config.scheduler.republish_margin_ms;
-    return Math.min(configured, left, item.deadline - this.deps.clock.now());
+    return Math.max(1, Math.min(configured, this.invocationLeftMs(), item.deadline - this.deps.clock.now()));
   }
 
   private async fail(item: QueueItem, owner: string, request: AgentRequest | undefined, code: 'invalid_request' | 'deadline_exceeded', message: string): Promise<RunOutcome> {
@@ -217,14 +226,18 @@ class SlotRunner {
   }
 
   /**
-   * A request this invocation put back with a backoff is dispatched when it is due, even if no
-   * other call finishes meanwhile (an idle fleet would otherwise leave it waiting).
+   * A request this invocation put back with a backoff is dispatched when it is due, and one that
+   * waits for a model cooling down (a 429) when the cooldown ends, even if no other call finishes
+   * meanwhile (an idle fleet would otherwise leave it waiting).
    */
   private async wakeLater(): Promise<void> {
-    if (this.wakeAt === undefined) return;
-    const waitMs = this.wakeAt - this.deps.clock.now();
-    if (waitMs > this.invocation.remainingMs() - this.minRunMs()) return;
-    if (waitMs > 0) await this.deps.clock.sleep(waitMs);
-    await dispatch(this.deps);
+    // Bounded: a model that keeps cooling down is left to the reaper's dispatch after a few rounds.
+    for (let round = 0; round < 5 && this.wakeAt !== undefined; round++) {
+      const waitMs = this.wakeAt - this.deps.clock.now();
+      if (waitMs > this.invocation.remainingMs() - this.minRunMs()) return;
+      this.wakeAt = undefined;
+      if (waitMs > 0) await this.deps.clock.sleep(waitMs);
+      this.noteWake((await dispatch(this.deps)).wakeAt);
+    }
   }
 }

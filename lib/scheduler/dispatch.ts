@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Lease, ModelSnapshot } from '../capacity/types.js';
-import type { QueueItem } from '../queue/types.js';
+import type { AcquireOutcome, Lease, ModelSnapshot } from '../capacity/types.js';
+import type { QueueEntry, QueueItem } from '../queue/types.js';
 import { eligibleModels, isCoolingDown } from '../routing/eligible.js';
 import { Answerer } from './answer.js';
 import type { CallAssignment } from './call-event.js';
@@ -13,7 +13,7 @@ import { maybeSweep } from './sweep.js';
 /** Waiting requests read per round. */
 export const DISPATCH_READ_LIMIT = 25;
 /** How stale a fleet snapshot that shows room may be. */
-const SNAPSHOT_MAX_AGE_MS = 100;
+export const SNAPSHOT_MAX_AGE_MS = 100;
 
 export interface DispatchOptions {
   /**
@@ -35,9 +35,10 @@ export interface DispatchSummary {
 
 /**
  * One dispatch: lease free slots for the best waiting requests and start their calls. Runs after
- * every admission (enqueue, then read the table: against a releaser that releases, then reads the
- * queue, so no request waits while a slot is free) and when a call finds nothing to hand its slot
- * to. Every lease and claim is a conditional write: any number of dispatchers may run at once.
+ * an admission that could not start its requests at once (enqueue, then read the table: against a
+ * releaser that releases, then reads the queue, so no request waits while a slot is free) and when
+ * a freed slot finds work for another model. Every lease and claim is a conditional write: any
+ * number of dispatchers may run at once.
  */
 export async function dispatch(deps: SchedulerDeps, opts: DispatchOptions = {}): Promise<DispatchSummary> {
   const summary: DispatchSummary = { started: 0, answered: 0 };
@@ -61,13 +62,13 @@ export async function dispatch(deps: SchedulerDeps, opts: DispatchOptions = {}):
  * write: a stale "room" costs one refused write); a fresh, strongly consistent read when it shows
  * none — an enqueue followed by a stale "full" could miss a slot freed just before it.
  */
-async function fleetFor(deps: SchedulerDeps, waiting: readonly QueueItem[], now: number): Promise<ModelSnapshot[]> {
+async function fleetFor(deps: SchedulerDeps, waiting: readonly QueueEntry[], now: number): Promise<ModelSnapshot[]> {
   const cached = await deps.snapshots.get(SNAPSHOT_MAX_AGE_MS);
-  if (waiting.some((item) => cached.some((m) => hasRoom(deps, m, item, now)))) return cached.map(copyState);
+  if (waiting.some((item) => routeFor(deps, item, cached, now).length > 0)) return cached.map(copyState);
   return (await deps.snapshots.fresh()).map(copyState);
 }
 
-/** The dispatcher counts its own leases into the snapshot; other readers of the cache must not see that. */
+/** The dispatcher counts its own leases into its copy; other readers of the cache must not see that. */
 function copyState(m: ModelSnapshot): ModelSnapshot {
   return { spec: m.spec, state: { ...m.state } };
 }
@@ -75,87 +76,89 @@ function copyState(m: ModelSnapshot): ModelSnapshot {
 async function dispatchRound(deps: SchedulerDeps, summary: DispatchSummary, waiting: readonly QueueItem[]): Promise<number> {
   const now = deps.clock.now();
   const fleet = await fleetFor(deps, waiting, now);
-  const byId = new Map(fleet.map((m) => [m.spec.id, m]));
   const expirer = new Expirer(deps);
   const assignments: CallAssignment[] = [];
   const spare = new Map<string, Lease[]>();
   for (const item of byEffectiveOrder(waiting, now, deps.config.scheduler.aging_ms)) {
     if (item.notBefore > now) {
-      summary.wakeAt = Math.min(summary.wakeAt ?? Infinity, item.notBefore);
+      wakeAt(summary, item.notBefore);
       continue;
     }
-    if (item.deadline <= now || noModelEver(item, fleet, now)) {
+    if (item.deadline <= now || eligibleModels({ task_type: item.taskType, model_id: item.modelId }, fleet, now).reason !== undefined) {
       if (await expirer.answer(item, fleet, now)) summary.answered += 1;
       continue;
     }
-    if (![...byId.values()].some((m) => hasRoom(deps, m, item, now))) {
+    const models = routeFor(deps, item, fleet, now);
+    if (models.length === 0) {
       // Cooling models come back by themselves; someone must look again then.
-      const cooling = [...byId.values()].filter((m) => isCoolingDown(m, now)).map((m) => m.state.cooldownUntil);
-      if (cooling.length > 0) summary.wakeAt = Math.min(summary.wakeAt ?? Infinity, ...cooling);
+      for (const m of fleet) if (isCoolingDown(m, now)) wakeAt(summary, m.state.cooldownUntil);
       continue;
     }
-    const assignment = await startOne(deps, item, byId, spare, now);
+    const assignment = await startOne(deps, item, models, spare, summary, now);
     if (assignment) assignments.push(assignment);
   }
-  await releaseSpare(deps, spare);
+  await Promise.all([...spare.values()].flat().map((lease) => deps.store.release(lease)));
   await ringDoorbells(deps, assignments);
   summary.started += assignments.length;
   return assignments.length;
 }
 
-function noModelEver(item: QueueItem, fleet: readonly ModelSnapshot[], now: number): boolean {
-  return eligibleModels({ task_type: item.taskType, model_id: item.modelId }, fleet, now).reason !== undefined;
+function wakeAt(summary: DispatchSummary, at: number): void {
+  summary.wakeAt = Math.min(summary.wakeAt ?? Infinity, at);
 }
 
 /**
- * Leases a slot on the item's best model with room and claims the item, both at once (two
- * conditional writes in parallel). A lease whose claim lost (another dispatcher took the item) is
- * kept for the next item that routes to the same model; a claim whose lease was refused tries the
- * next model, and is handed back to the queue when none has room.
+ * What a refused lease teaches: a full model is skipped by this container until its next read of
+ * the table, a cooling or rate-limited one until it is usable again (and someone must look then).
  */
-async function startOne(deps: SchedulerDeps, item: QueueItem, byId: Map<string, ModelSnapshot>, spare: Map<string, Lease[]>, now: number): Promise<CallAssignment | undefined> {
-  const owner = `${deps.ownerId}/${randomUUID()}`;
-  const priority = effectivePriority(item, now, deps.config.scheduler.aging_ms);
-  const ttl = deps.config.scheduler.claim_ttl_ms;
-  let claim: ReturnType<SchedulerDeps['queue']['claim']> | undefined;
-  for (const model of routeFor(deps, item, [...byId.values()], now)) {
-    const reuse = spare.get(model.spec.id)?.pop();
-    claim ??= deps.queue.claim(item.key, owner, ttl, now);
-    const [leased, claimed] = await Promise.all([
-      reuse ? Promise.resolve({ granted: true as const, lease: reuse }) : deps.store.acquire({ modelId: model.spec.id, priority, leaseId: randomUUID(), estimatedTokens: item.estimatedTokens }),
-      claim,
-    ]);
-    if (!leased.granted) {
-      // Full (or cooling) for this priority: no more writes to it this round.
-      if (leased.reason === 'cooldown' || leased.reason === 'rate_limited') model.state.cooldownUntil = now + (leased.retryAfterMs ?? 1_000);
-      else model.state.inFlight = model.spec.capacity;
-      if (claimed.kind !== 'claimed') return undefined;
-      continue;
-    }
-    model.state.inFlight += 1;
-    if (claimed.kind !== 'claimed') {
-      spare.set(model.spec.id, [...(spare.get(model.spec.id) ?? []), leased.lease]);
-      if (claimed.kind === 'publish') await new Answerer(deps).publishStored(claimed.item, owner);
-      return undefined;
-    }
-    deps.metrics.add('admitted', { model: model.spec.id, priority: item.priority });
-    deps.metrics.add('queue_wait_ms', { model: model.spec.id, priority: item.priority }, Math.max(0, now - item.firstSeen));
-    return { key: item.key, owner, lease: leased.lease };
+export function noteRefusal(deps: SchedulerDeps, model: ModelSnapshot, out: Extract<AcquireOutcome, { granted: false }>, now: number, summary?: DispatchSummary): void {
+  if (out.reason === 'cooldown' || out.reason === 'rate_limited') {
+    model.state.cooldownUntil = Math.max(model.state.cooldownUntil, now + (out.retryAfterMs ?? 1_000));
+    if (summary) wakeAt(summary, model.state.cooldownUntil);
+  } else {
+    model.state.inFlight = Math.max(model.state.inFlight, model.spec.capacity);
+    deps.snapshots.markFull(model.spec.id);
   }
-  const claimed = claim ? await claim : undefined;
-  if (claimed?.kind === 'claimed') await deps.queue.requeue(item.key, owner, item, deps.clock.now());
-  return undefined;
 }
 
-async function releaseSpare(deps: SchedulerDeps, spare: Map<string, Lease[]>): Promise<void> {
-  await Promise.all([...spare.values()].flat().map((lease) => deps.store.release(lease)));
+/**
+ * Leases a slot on the item's best model with room, then claims the item (a claim is only taken
+ * with a slot in hand, so a refused lease costs nothing more). A lease whose claim lost (another
+ * dispatcher took the item) is kept for the next item that routes to the same model.
+ */
+async function startOne(deps: SchedulerDeps, item: QueueItem, models: ModelSnapshot[], spare: Map<string, Lease[]>, summary: DispatchSummary, now: number): Promise<CallAssignment | undefined> {
+  const priority = effectivePriority(item, now, deps.config.scheduler.aging_ms);
+  for (const model of models) {
+    if (!hasRoom(deps, model, item, now)) continue;
+    let lease = spare.get(model.spec.id)?.pop();
+    if (!lease) {
+      const out = await deps.store.acquire({ modelId: model.spec.id, priority, leaseId: randomUUID(), estimatedTokens: item.estimatedTokens });
+      if (!out.granted) {
+        noteRefusal(deps, model, out, now, summary);
+        continue;
+      }
+      lease = out.lease;
+      model.state.inFlight += 1;
+    }
+    const owner = `${deps.ownerId}/${randomUUID()}`;
+    const claimed = await deps.queue.claim(item.key, owner, deps.config.scheduler.claim_ttl_ms, now);
+    if (claimed.kind === 'claimed') {
+      deps.metrics.add('admitted', { model: model.spec.id, priority: item.priority });
+      deps.metrics.add('queue_wait_ms', { model: model.spec.id, priority: item.priority }, Math.max(0, now - item.firstSeen));
+      return { key: item.key, owner, lease };
+    }
+    spare.set(model.spec.id, [...(spare.get(model.spec.id) ?? []), lease]);
+    if (claimed.kind === 'publish') await new Answerer(deps).publishStored(claimed.item, owner);
+    return undefined;
+  }
+  return undefined;
 }
 
 /**
  * Starts one `call` per assignment. An invoke the platform refused leaves nothing running: the
  * slot is released and the request handed back to the queue, so it is never stranded.
  */
-async function ringDoorbells(deps: SchedulerDeps, assignments: CallAssignment[]): Promise<void> {
+export async function ringDoorbells(deps: SchedulerDeps, assignments: readonly CallAssignment[]): Promise<void> {
   await Promise.all(
     assignments.map(async (a) => {
       try {

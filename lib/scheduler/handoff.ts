@@ -4,7 +4,7 @@ import type { QueueItem, WaitingQuery } from '../queue/types.js';
 import { Answerer } from './answer.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
 import { dispatch } from './dispatch.js';
-import { byEffectiveOrder, effectivePriority } from './entry.js';
+import { byEffectiveOrder, effectivePriority, keyString } from './entry.js';
 import { Expirer } from './expire.js';
 import { wantsSlot } from './selection.js';
 
@@ -19,6 +19,40 @@ export interface NextRun {
   item: QueueItem;
   owner: string;
   lease: Lease;
+}
+
+/** Requests some slot of this container is claiming right now: the others pick another. */
+const claiming = new WeakMap<object, Set<string>>();
+/** A freed slot picks at random among this many of the best waiting requests of the same rank. */
+const SPREAD = 8;
+
+/**
+ * The waiting requests in the order a freed slot should try them: the best rank first, but the
+ * first few of that rank shuffled, so slots freed at the same moment (in this container or others)
+ * do not all race for the same head request — only one claim can win, and every lost race costs a
+ * write. Within a rank the deadline order is then approximate over `SPREAD` requests.
+ */
+function spread<T extends QueueItem>(ordered: T[], deps: SchedulerDeps, now: number): T[] {
+  const busy = claiming.get(deps.queue);
+  const free = busy ? ordered.filter((i) => !busy.has(keyString(i.key))) : ordered;
+  const first = free[0];
+  if (!first) return free;
+  const rank = effectivePriority(first, now, deps.config.scheduler.aging_ms);
+  let n = 0;
+  while (n < Math.min(SPREAD, free.length) && effectivePriority(free[n]!, now, deps.config.scheduler.aging_ms) === rank) n++;
+  const head = free.slice(0, n);
+  for (let i = head.length - 1; i > 0; i--) {
+    const j = Math.floor(deps.random() * (i + 1));
+    [head[i], head[j]] = [head[j]!, head[i]!];
+  }
+  return [...head, ...free.slice(n)];
+}
+
+function markClaiming(deps: SchedulerDeps, key: string, on: boolean): void {
+  const set = claiming.get(deps.queue) ?? new Set<string>();
+  if (on) set.add(key);
+  else set.delete(key);
+  claiming.set(deps.queue, set);
 }
 
 /** When a freed slot of each model last found waiting work, per container. */
@@ -64,7 +98,7 @@ function queryFor(model: ModelSnapshot, now: number, limit: number): WaitingQuer
 async function takeNext(deps: SchedulerDeps, model: ModelSnapshot, fleet: ModelSnapshot[], lease: Lease, report: CallReport | undefined): Promise<NextRun | null | 'none'> {
   const now = deps.clock.now();
   const waiting = await deps.queue.waiting(queryFor(model, now, HANDOFF_READ_LIMIT));
-  for (const candidate of byEffectiveOrder(waiting, now, deps.config.scheduler.aging_ms)) {
+  for (const candidate of spread(byEffectiveOrder(waiting, now, deps.config.scheduler.aging_ms), deps, now)) {
     if (candidate.deadline <= now) {
       await new Expirer(deps).answer(candidate, fleet, now);
       continue;
@@ -72,7 +106,9 @@ async function takeNext(deps: SchedulerDeps, model: ModelSnapshot, fleet: ModelS
     if (!wantsSlot(model, candidate, fleet, now)) continue;
     noteFound(deps, model.spec.id, now);
     const owner = `${deps.ownerId}/${randomUUID()}`;
-    const claim = await deps.queue.claim(candidate.key, owner, deps.config.scheduler.claim_ttl_ms, now);
+    const key = keyString(candidate.key);
+    markClaiming(deps, key, true);
+    const claim = await deps.queue.claim(candidate.key, owner, deps.config.scheduler.claim_ttl_ms, now).finally(() => markClaiming(deps, key, false));
     if (claim.kind === 'publish') await new Answerer(deps).publishStored(claim.item, owner);
     if (claim.kind !== 'claimed') continue;
     const priority = effectivePriority(candidate, now, deps.config.scheduler.aging_ms);

@@ -52,6 +52,21 @@ export class SnapshotCache {
     return reading;
   }
 
+  /**
+   * A lease on `modelId` was refused as full: until the next read, this container sees it full
+   * (no more writes that would be refused too).
+   */
+  markFull(modelId: string): void {
+    const m = this.snapshots.find((s) => s.spec.id === modelId);
+    if (m) m.state = { ...m.state, inFlight: Math.max(m.state.inFlight, m.spec.capacity) };
+  }
+
+  /** Counts a lease this container just took into the cached read, so its next dispatch sees one slot fewer. */
+  noteLeased(modelId: string): void {
+    const m = this.snapshots.find((s) => s.spec.id === modelId);
+    if (m) m.state = { ...m.state, inFlight: m.state.inFlight + 1 };
+  }
+
   /** Forgets the cached read (after a local change that should be seen at once). */
   invalidate(): void {
     this.readAt = -Infinity;

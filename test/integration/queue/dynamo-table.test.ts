@@ -75,15 +75,16 @@ describe.each(BACKENDS)('queue table on %s', (name) => {
   });
 
   it('pages a filtered query until enough items match', async () => {
-    const inShard0 = (modelId: string, n: number): QueueEntry[] => {
+    // The non-matching ones come first in the order (earlier deadlines), so paging must pass them.
+    const inShard0 = (modelId: string, n: number, deadline: number): QueueEntry[] => {
       const out: QueueEntry[] = [];
       while (out.length < n) {
-        const e = entry({ priority: 'high', modelId });
+        const e = entry({ priority: 'high', modelId, deadline: deadline + out.length });
         if (shardOf(requestHash(e.key), 4) === 0) out.push(e);
       }
       return out;
     };
-    await enqueueAll(queue, [...inShard0('elsewhere', 6), ...inShard0('paged', 3)]);
+    await enqueueAll(queue, [...inShard0('elsewhere', 6, T0), ...inShard0('paged', 3, T0 + 1_000)]);
     const pk = 'q#0';
     const readsBefore = queue.io.counters.reads;
     const res = await queue.io.query(

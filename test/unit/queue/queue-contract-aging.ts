@@ -47,3 +47,20 @@ export function agingContract(q: () => WorkQueue): void {
     expect(back?.promoted ?? false).toBe(false);
   });
 }
+
+/** Registration of a request whose slot was leased first (the admission fast path). */
+export function claimedRegistrationContract(q: () => WorkQueue): void {
+  it('registers a request already claimed: running, owned, lapsing like any claim, never listed as waiting', async () => {
+    const e = entry({ key: { id: 'fast', correlationId: 'c' } });
+    expect(await q().enqueueClaimed(e, 'o1', 1_000, T0)).toEqual({ kind: 'queued' });
+    expect(await q().waiting({ now: T0, limit: 10, merged: true })).toEqual([]);
+    expect(await q().get(e.key)).toMatchObject({ state: 'running', owner: 'o1', until: T0 + 1_000 });
+    expect(await q().extend(e.key, 'o1', 1_000, T0 + 500)).toBe(true);
+    // A redelivery changes nothing, and its caller holds no claim.
+    expect((await q().enqueueClaimed(e, 'o2', 1_000, T0 + 600)).kind).toBe('present');
+    expect((await q().enqueue([e]))[0]?.kind).toBe('present');
+    expect((await q().claim(e.key, 'o2', 1_000, T0 + 700)).kind).toBe('busy');
+    // Its owner died: the claim lapses and the sweep finds it.
+    expect((await q().lapsed(T0 + 2_000, 10)).map((i) => i.key.id)).toEqual(['fast']);
+  });
+}

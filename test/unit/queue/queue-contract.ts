@@ -1,6 +1,6 @@
 import { beforeEach, describe } from 'vitest';
 import type { WorkQueue } from '../../../lib/queue/types.js';
-import { agingContract } from './queue-contract-aging.js';
+import { agingContract, claimedRegistrationContract } from './queue-contract-aging.js';
 import { claimContract } from './queue-contract-claims.js';
 import { lifecycleContract } from './queue-contract-lifecycle.js';
 import { orderContract } from './queue-contract-order.js';
@@ -24,5 +24,6 @@ export function describeWorkQueueContract(name: string, makeQueue: QueueFactory)
     describe('claims', () => claimContract(q));
     describe('lifecycle', () => lifecycleContract(q));
     describe('merged reads and aging', () => agingContract(q));
+    describe('claimed registration', () => claimedRegistrationContract(q));
   });
 }
