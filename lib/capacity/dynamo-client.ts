@@ -24,11 +24,11 @@ export function createDynamoClient(opts: DynamoClientOptions): DynamoDBClient {
     requestTimeout: opts.requestTimeoutMs ?? 3_000,
     throwOnRequestTimeout: true,
   };
-  if (!opts.endpoint) return new DynamoDBClient({ region: opts.region, requestHandler });
-  return new DynamoDBClient({
-    region: opts.region,
-    endpoint: opts.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler,
-  });
+  const client = opts.endpoint
+    ? new DynamoDBClient({ region: opts.region, endpoint: opts.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler })
+    : new DynamoDBClient({ region: opts.region, requestHandler });
+  // The SDK's logger middleware builds a redacted copy of every input and output for a logger we
+  // never set (profiled: ~6 % of the scheduler's CPU under load). Nothing here logs SDK traffic.
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
 }

@@ -36,7 +36,7 @@ export function retryAttributes(retry: RetryState): Item {
 /** A new item for `entry` (already payload-encoded) in `state`. */
 export function encodeItem(
   key: ItemKey,
-  entry: Omit<QueueItem, 'request' | 'record' | 'result'>,
+  entry: Omit<QueueItem, 'record' | 'result'>,
   payload: EncodedEntry,
   extra: { res?: Uint8Array | undefined } = {},
 ): Item {
@@ -50,6 +50,8 @@ export function encodeItem(
     prio: entry.priority,
     task: entry.taskType,
     ...(entry.modelId === null ? {} : { model: entry.modelId }),
+    // Routing affinity needs the session without the request payload (summary reads).
+    ...(typeof entry.request['session_id'] === 'string' ? { sess: entry.request['session_id'] } : {}),
     deadline: entry.deadline,
     firstSeen: entry.firstSeen,
     estTokens: entry.estimatedTokens,
@@ -68,8 +70,26 @@ export function encodeItem(
 
 const STATES: readonly QueueState[] = ['waiting', 'running', 'completed', 'published'];
 
-/** An item read back as a `QueueItem`; an item that is not one is an infrastructure fault. */
-export function decodeItem(item: Item): QueueItem {
+/** The attributes a summary read returns: everything but the payloads (`req`, `rec`, `val`, `res`). */
+const SUMMARY_ATTRIBUTES = ['pk', 'sk', 'state', 'owner', 'until', 'ord', 'okey', 'rid', 'cid', 'prio', 'task', 'model', 'sess', 'deadline', 'firstSeen', 'estTokens', 'attempts', 'counted', 'failed', 'notBefore', 'lastError', 'pbytes'];
+
+/**
+ * ProjectionExpression (and its names) of a summary read: what ordering and routing need, without
+ * decoding every request's payload (profiled: reading payloads dominated a loaded dispatcher).
+ */
+export const SUMMARY_PROJECTION = {
+  expression: SUMMARY_ATTRIBUTES.map((a) => `#${a}`).join(', '),
+  names: Object.fromEntries(SUMMARY_ATTRIBUTES.map((a) => [`#${a}`, a])),
+};
+
+const EMPTY_RECORD = { topic: '', partition: 0, offset: '', timestamp: 0, keyBase64: null, valueBase64: '', headers: {} };
+
+/**
+ * An item read back as a `QueueItem`; an item that is not one is an infrastructure fault. A
+ * `summary` item (read with {@link SUMMARY_PROJECTION}) has no payloads: its `request` holds only
+ * the session id and its record is empty — get() the item to run it.
+ */
+export function decodeItem(item: Item, summary = false): QueueItem {
   const state = item['state'] as QueueState;
   if (!STATES.includes(state) || typeof item['rid'] !== 'string' || typeof item['cid'] !== 'string') {
     throw new InfrastructureError(`queue item ${String(item['sk'])} is not a queue item`);
@@ -89,13 +109,13 @@ export function decodeItem(item: Item): QueueItem {
     failedModels: Array.isArray(item['failed']) ? item['failed'].map(String) : [],
     notBefore: num('notBefore'),
     ...(lastError ? { lastError } : {}),
-    request: decodeRequest(item['req']),
-    record: decodeRecord(item['rec'], item['val']),
+    request: summary ? (typeof item['sess'] === 'string' ? { session_id: item['sess'] } : {}) : decodeRequest(item['req']),
+    record: summary ? { ...EMPTY_RECORD, headers: {} } : decodeRecord(item['rec'], item['val']),
     state,
   };
   if (typeof item['owner'] === 'string') out.owner = item['owner'];
   if (state === 'waiting' && item['ord'] !== undefined && item['ord'] !== item['okey']) out.promoted = true;
   if (item['until'] !== undefined) out.until = num('until');
-  if (state === 'completed' || state === 'published') out.result = decodeResult(item['res']);
+  if (!summary && (state === 'completed' || state === 'published')) out.result = decodeResult(item['res']);
   return out;
 }

@@ -1,7 +1,7 @@
 import type { Item, TableIO } from '../capacity/dynamo-io.js';
 import { PRIORITIES } from '../contracts/request.js';
 import type { Priority } from '../contracts/request.js';
-import { decodeItem, namesOf } from './dynamo-codec.js';
+import { SUMMARY_PROJECTION, decodeItem, namesOf } from './dynamo-codec.js';
 import { rankOf } from './key.js';
 import { ORDER_INDEX, UNTIL_INDEX } from './table.js';
 import type { QueueItem, WaitingQuery } from './types.js';
@@ -45,7 +45,8 @@ export class QueueReads {
             IndexName: ORDER_INDEX,
             KeyConditionExpression: keyCondition,
             FilterExpression: filter,
-            ...(priority === undefined && !filter ? {} : { ExpressionAttributeNames: namesOf(keyCondition, filter ?? '') }),
+            ProjectionExpression: SUMMARY_PROJECTION.expression,
+            ExpressionAttributeNames: { ...SUMMARY_PROJECTION.names, ...namesOf(keyCondition, filter ?? '') },
             ExpressionAttributeValues: { ...values, ':pk': pk },
             ConsistentRead: true,
           },
@@ -54,7 +55,7 @@ export class QueueReads {
         ),
       ),
     );
-    return merged(perShard.flatMap((r) => r.items), (a, b) => (String(a['ord']) < String(b['ord']) ? -1 : 1), query.limit);
+    return merged(perShard.flatMap((r) => r.items), (a, b) => (String(a['ord']) < String(b['ord']) ? -1 : 1), query.limit, true);
   }
 
   /** Waiting items of `rank` (1 or 2) first seen before `cut` and not promoted yet: at most `limit` per shard. */
@@ -87,7 +88,8 @@ export class QueueReads {
           {
             IndexName: UNTIL_INDEX,
             KeyConditionExpression: 'pk = :pk AND #until < :now',
-            ExpressionAttributeNames: namesOf('#until'),
+            ProjectionExpression: SUMMARY_PROJECTION.expression,
+            ExpressionAttributeNames: { ...SUMMARY_PROJECTION.names, ...namesOf('#until') },
             ExpressionAttributeValues: { ':pk': pk, ':now': now },
             ConsistentRead: true,
           },
@@ -95,7 +97,7 @@ export class QueueReads {
         ),
       ),
     );
-    return merged(perShard.flatMap((r) => r.items), (a, b) => Number(a['until']) - Number(b['until']), limit);
+    return merged(perShard.flatMap((r) => r.items), (a, b) => Number(a['until']) - Number(b['until']), limit, true);
   }
 
   /** Waiting items per priority: COUNT queries of `by-order`, paged. */
@@ -120,6 +122,6 @@ export class QueueReads {
   }
 }
 
-function merged(items: Item[], order: (a: Item, b: Item) => number, limit: number): QueueItem[] {
-  return items.sort(order).slice(0, limit).map(decodeItem);
+function merged(items: Item[], order: (a: Item, b: Item) => number, limit: number, summary = false): QueueItem[] {
+  return items.sort(order).slice(0, limit).map((item) => decodeItem(item, summary));
 }

@@ -15,6 +15,16 @@ export function servesModel(item: QueueEntry, model: WaitingQuery['model']): boo
 
 const copy = <T>(value: T): T => structuredClone(value);
 
+/** What a waiting() read returns, as the table's summary read does: no payloads. */
+const summaryOf = (item: QueueItem): QueueItem => {
+  const s = copy(item);
+  const session = item.request['session_id'];
+  s.request = typeof session === 'string' ? { session_id: session } : {};
+  s.record = { topic: '', partition: 0, offset: '', timestamp: 0, keyBase64: null, valueBase64: '', headers: {} };
+  delete s.result;
+  return s;
+};
+
 /** The answer as the table would keep it: null when it does not fit next to the request. */
 const stored = (entry: QueueEntry, result: AgentResult): AgentResult | null =>
   encodeResult(result, encodeEntryPayload(entry).bytes) ? copy(result) : null;
@@ -70,12 +80,12 @@ export class MemoryWorkQueue implements WorkQueue {
       .filter(([, i]) => i.state === 'waiting' && servesModel(i, query.model))
       .map(([hash, i]) => ({ ord: this.ord(i, hash), i }))
       .sort((a, b) => (a.ord < b.ord ? -1 : a.ord > b.ord ? 1 : 0));
-    if (query.merged) return Promise.resolve(ranked.slice(0, query.limit).map((b) => copy(b.i)));
+    if (query.merged) return Promise.resolve(ranked.slice(0, query.limit).map((b) => summaryOf(b.i)));
     const wanted = query.priorities ?? PRIORITIES;
     const out: QueueItem[] = [];
     for (const [rank, p] of PRIORITIES.entries()) {
       if (!wanted.includes(p)) continue;
-      out.push(...ranked.filter((b) => b.ord.startsWith(`${rank}#`)).slice(0, query.limit).map((b) => copy(b.i)));
+      out.push(...ranked.filter((b) => b.ord.startsWith(`${rank}#`)).slice(0, query.limit).map((b) => summaryOf(b.i)));
     }
     return Promise.resolve(out);
   }
@@ -171,7 +181,7 @@ export class MemoryWorkQueue implements WorkQueue {
       .filter((i) => (i.state === 'running' || i.state === 'completed') && i.until! < now)
       .sort((a, b) => a.until! - b.until!)
       .slice(0, limit);
-    return Promise.resolve(out.map(copy));
+    return Promise.resolve(out.map(summaryOf));
   }
 
   get(key: RequestKey): Promise<QueueItem | undefined> {

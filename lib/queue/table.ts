@@ -6,6 +6,14 @@ import { InfrastructureError } from '../errors/index.js';
 export const ORDER_INDEX = 'by-order';
 export const UNTIL_INDEX = 'by-until';
 
+/**
+ * The attributes both indexes carry besides the keys (`INCLUDE`): what ordering, routing and
+ * recovery read. The payloads (`req`, `rec`, `val`, `res`) stay in the table only, so an index
+ * write costs a few hundred bytes instead of the whole item (DynamoDB bills index writes by the
+ * projected size).
+ */
+export const INDEX_ATTRIBUTES = ['state', 'owner', 'okey', 'rid', 'cid', 'prio', 'task', 'model', 'sess', 'deadline', 'firstSeen', 'estTokens', 'attempts', 'counted', 'failed', 'notBefore', 'lastError', 'pbytes'];
+
 const errName = (err: unknown): string => (err instanceof Error ? err.name : '');
 const errMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -22,7 +30,7 @@ async function status(client: DynamoDBClient, table: string): Promise<string | u
 
 /**
  * Creates the queue table when missing (pk S + sk S, LSIs `by-order` on `ord` S and `by-until` on
- * `until` N, projection ALL, on-demand), waits until it is ACTIVE and enables TTL on `ttl`. Safe to
+ * `until` N, projecting {@link INDEX_ATTRIBUTES}, on-demand), waits until it is ACTIVE and enables TTL on `ttl`. Safe to
  * call from several processes at once. Production tables come from serverless.yml.
  */
 export async function ensureQueueTable(client: DynamoDBClient, table: string, timeoutMs = 60_000): Promise<void> {
@@ -45,12 +53,12 @@ export async function ensureQueueTable(client: DynamoDBClient, table: string, ti
             {
               IndexName: ORDER_INDEX,
               KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'ord', KeyType: 'RANGE' }],
-              Projection: { ProjectionType: 'ALL' },
+              Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: INDEX_ATTRIBUTES },
             },
             {
               IndexName: UNTIL_INDEX,
               KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'until', KeyType: 'RANGE' }],
-              Projection: { ProjectionType: 'ALL' },
+              Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: INDEX_ATTRIBUTES },
             },
           ],
           BillingMode: 'PAY_PER_REQUEST',

@@ -140,7 +140,9 @@ export interface WorkQueue {
   /**
    * The best waiting requests, strongly consistent: per priority in the order (high, medium, low;
    * a promoted request counts as the priority it was promoted to) by deadline then first seen, at
-   * most `limit` each, concatenated high → low — or one merged list (`query.merged`). Includes entries not
+   * most `limit` each, concatenated high → low — or one merged list (`query.merged`). Items are
+   * summaries: everything but the payloads (`request` holds at most `session_id`; the record is
+   * empty); `claim` or `get` returns the whole item. Includes entries not
    * yet due (`notBefore > now`) and past their deadline: the caller decides.
    */
   waiting(query: WaitingQuery): Promise<QueueItem[]>;
@@ -165,7 +167,7 @@ export interface WorkQueue {
    * them there, so a long-waiting request is not starved. Returns how many moved.
    */
   promote(now: number, agingMs: number, limit: number): Promise<number>;
-  /** Running or completed items whose `until` has passed (their owner died): at most `limit`. */
+  /** Running or completed items whose `until` has passed (their owner died): at most `limit`, as summaries (see `waiting`). */
   lapsed(now: number, limit: number): Promise<QueueItem[]>;
   /** One item, strongly consistent. */
   get(key: RequestKey): Promise<QueueItem | undefined>;

@@ -1,11 +1,12 @@
 import { decodeRequest } from '../contracts/decode.js';
 import { AgentSchedError, InvalidRequestError } from '../errors/index.js';
+import type { ModelSnapshot } from '../capacity/types.js';
 import type { DecodedRecord } from '../kafka/event.js';
 import type { EnqueueOutcome, QueueEntry, QueueItem } from '../queue/types.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
 import type { CallAssignment } from './call-event.js';
 import { dispatch, ringDoorbells } from './dispatch.js';
-import { startAtOnce } from './fast-start.js';
+import { planFastStarts, startAtOnce } from './fast-start.js';
 import { buildEntry, keyString } from './entry.js';
 import { rejectRecord } from './reject.js';
 
@@ -49,7 +50,8 @@ export async function admitBatch(records: DecodedRecord[], deps: SchedulerDeps, 
       seen.add(key);
       entries.push(entry);
     }
-    const outcomes = await Promise.all(entries.map((entry) => registerOne(entry, records, deps)));
+    const plan = await planFastStarts(deps, entries);
+    const outcomes = await Promise.all(entries.map((entry) => registerOne(entry, plan.get(entry), records, deps)));
     const waiting: QueueItem[] = [];
     const started: CallAssignment[] = [];
     for (const [i, outcome] of outcomes.entries()) {
@@ -82,9 +84,14 @@ export async function admitBatch(records: DecodedRecord[], deps: SchedulerDeps, 
  * Registers one request: started at once when a model has room (leased, then registered claimed),
  * else waiting. One too large to keep in the queue is answered as invalid instead.
  */
-async function registerOne(entry: QueueEntry, records: DecodedRecord[], deps: SchedulerDeps): Promise<EnqueueOutcome | { kind: 'started'; assignment: CallAssignment } | 'invalid' | 'duplicate'> {
+async function registerOne(
+  entry: QueueEntry,
+  model: ModelSnapshot | undefined,
+  records: DecodedRecord[],
+  deps: SchedulerDeps,
+): Promise<EnqueueOutcome | { kind: 'started'; assignment: CallAssignment } | 'invalid' | 'duplicate'> {
   try {
-    const fast = await startAtOnce(deps, entry);
+    const fast = model ? await startAtOnce(deps, entry, model) : { kind: 'no_room' as const };
     if (fast.kind === 'started') return fast;
     if (fast.kind === 'present') return fast.outcome;
     const [outcome] = await deps.queue.enqueue([entry]);

@@ -51,8 +51,17 @@ export function needsDeadLetter(result: AgentResult): boolean {
  */
 export class Answerer {
   private readonly outbox: Outbox;
+  /** Published marks still being written (see `settle`). */
+  private readonly marking = new Set<Promise<void>>();
 
-  constructor(private readonly deps: SchedulerDeps) {
+  /**
+   * `background`: publish marks are written while the caller goes on (it must `settle()` before its
+   * invocation ends); otherwise each answer returns once marked.
+   */
+  constructor(
+    private readonly deps: SchedulerDeps,
+    private readonly opts: { background?: boolean } = {},
+  ) {
     this.outbox = deps.outbox;
   }
 
@@ -92,7 +101,20 @@ export class Answerer {
       await this.deps.queue.extend(item.key, owner, -1, this.deps.clock.now()).catch(() => false);
       throw err;
     }
-    await this.deps.queue.markPublished(item.key, owner, this.deps.clock.now());
+    // The agent has its answer: the mark is written while the slot moves on (`settle` waits for
+    // it before the invocation ends). A mark that fails leaves the stored answer to be published
+    // again, flagged, once the grace is over — never lost.
+    const mark: Promise<void> = this.deps.queue
+      .markPublished(item.key, owner, this.deps.clock.now())
+      .catch((err: unknown) => this.deps.logger.warn('publish mark failed; the sweep re-publishes the stored answer', { correlationId: item.key.correlationId, error: (err as Error).message }))
+      .finally(() => this.marking.delete(mark));
+    this.marking.add(mark);
+    if (!this.opts.background) await mark;
+  }
+
+  /** Resolves when every publish mark this answerer started is written. */
+  async settle(): Promise<void> {
+    while (this.marking.size > 0) await Promise.all([...this.marking]);
   }
 
   private async publishOnce(item: QueueItem, result: AgentResult, replyTopic: string | undefined, redelivery: boolean): Promise<void> {

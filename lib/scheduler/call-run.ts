@@ -13,7 +13,7 @@ import type { CallAssignment, CallEvent } from './call-event.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
 import { dispatch } from './dispatch.js';
 import { requestOf } from './entry.js';
-import { handOff } from './handoff.js';
+import { handOff, prefetchNext } from './handoff.js';
 import { keepCallAlive } from './keepalive.js';
 
 /** Shortest model call worth starting; with less time left the request goes back to the queue. */
@@ -39,6 +39,8 @@ interface RunOutcome {
   passOn: boolean;
   /** The request went back to the queue due at this time: someone must dispatch it then. */
   wakeAt?: number;
+  /** The next requests for this slot, read while this one was answered. */
+  prefetched?: Promise<QueueItem[]>;
 }
 
 /**
@@ -67,7 +69,7 @@ class SlotRunner {
     private readonly invocation: InvocationContext,
     private readonly summary: CallSummary,
   ) {
-    this.answers = new Answerer(deps);
+    this.answers = new Answerer(deps, { background: true });
   }
 
   async run(assignment: CallAssignment): Promise<void> {
@@ -87,6 +89,8 @@ class SlotRunner {
       // lapses) — the request's claim lapses and the sweep puts it back or publishes its answer.
       await this.deps.store.release(lease).catch(() => false);
       throw err;
+    } finally {
+      await this.answers.settle();
     }
     await this.wakeLater();
   }
@@ -103,7 +107,7 @@ class SlotRunner {
         this.noteWake((await dispatch(this.deps)).wakeAt);
         break;
       }
-      const next = await handOff(this.deps, lease, outcome.report, this.invocation, this.minRunMs());
+      const next = await handOff(this.deps, lease, outcome.report, this.invocation, this.minRunMs(), outcome.prefetched);
       if (!next) break;
       this.summary.handedOff += 1;
       ({ item, owner, lease } = next);
@@ -176,8 +180,9 @@ class SlotRunner {
       llmMs: answer.latencyMs,
       attempts,
     });
+    const prefetched = prefetchNext(this.deps, spec.id);
     if (await this.answers.finish({ ...item, attempts }, owner, result, request)) this.summary.completed += 1;
-    return { report: successReport(answer), passOn: true };
+    return { report: successReport(answer), passOn: true, ...(prefetched ? { prefetched } : {}) };
   }
 
   private invocationLeftMs(): number {

@@ -11,7 +11,7 @@ import { wantsSlot } from './selection.js';
 /** How stale the fleet's static description and cooldowns may be when choosing a slot's next request. */
 const FLEET_MAX_AGE_MS = 1_000;
 /** Waiting requests a freed slot looks at. */
-const HANDOFF_READ_LIMIT = 10;
+const HANDOFF_READ_LIMIT = 32;
 /** A model that had waiting work this recently is read for before its slot is released. */
 const BUSY_WINDOW_MS = 1_000;
 
@@ -21,10 +21,16 @@ export interface NextRun {
   lease: Lease;
 }
 
-/** Requests some slot of this container is claiming right now: the others pick another. */
-const claiming = new WeakMap<object, Set<string>>();
+/**
+ * Requests a slot of this container is claiming right now, or claimed (or lost to another
+ * claimer) in the last few seconds: the container's other slots, reading lists that may be a
+ * moment old, pick others instead of sending writes that must be refused.
+ */
+const claiming = new WeakMap<object, Map<string, number>>();
+/** How long a claimed request is skipped by this container's other slots. */
+const TAKEN_MS = 5_000;
 /** A freed slot picks at random among this many of the best waiting requests of the same rank. */
-const SPREAD = 8;
+const SPREAD = 16;
 
 /**
  * The waiting requests in the order a freed slot should try them: the best rank first, but the
@@ -34,7 +40,7 @@ const SPREAD = 8;
  */
 function spread<T extends QueueItem>(ordered: T[], deps: SchedulerDeps, now: number): T[] {
   const busy = claiming.get(deps.queue);
-  const free = busy ? ordered.filter((i) => !busy.has(keyString(i.key))) : ordered;
+  const free = busy ? ordered.filter((i) => (busy.get(keyString(i.key)) ?? -Infinity) <= now) : ordered;
   const first = free[0];
   if (!first) return free;
   const rank = effectivePriority(first, now, deps.config.scheduler.aging_ms);
@@ -48,11 +54,12 @@ function spread<T extends QueueItem>(ordered: T[], deps: SchedulerDeps, now: num
   return [...head, ...free.slice(n)];
 }
 
-function markClaiming(deps: SchedulerDeps, key: string, on: boolean): void {
-  const set = claiming.get(deps.queue) ?? new Set<string>();
-  if (on) set.add(key);
-  else set.delete(key);
-  claiming.set(deps.queue, set);
+/** Skips `key` in this container's hand-off reads until `until`. */
+export function markTaken(deps: SchedulerDeps, key: string, until: number): void {
+  const map = claiming.get(deps.queue) ?? new Map<string, number>();
+  if (map.size > 10_000) for (const [k, t] of map) if (t <= deps.clock.now()) map.delete(k);
+  map.set(key, until);
+  claiming.set(deps.queue, map);
 }
 
 /** When a freed slot of each model last found waiting work, per container. */
@@ -77,12 +84,19 @@ function noteFound(deps: SchedulerDeps, modelId: string, now: number): void {
  * is found by that read — so no request waits while a slot is free, and an idle fleet pays one
  * release and one read per call.
  */
-export async function handOff(deps: SchedulerDeps, lease: Lease, report: CallReport | undefined, invocation: InvocationContext, minRunMs: number): Promise<NextRun | undefined> {
+export async function handOff(
+  deps: SchedulerDeps,
+  lease: Lease,
+  report: CallReport | undefined,
+  invocation: InvocationContext,
+  minRunMs: number,
+  prefetched?: Promise<QueueItem[]>,
+): Promise<NextRun | undefined> {
   const fleet = await deps.snapshots.get(FLEET_MAX_AGE_MS);
   const model = fleet.find((m) => m.spec.id === lease.modelId);
   const now = deps.clock.now();
-  if (model && invocation.remainingMs() >= minRunMs && foundRecently(deps, model.spec.id, now)) {
-    const next = await takeNext(deps, model, fleet, lease, report);
+  if (model && invocation.remainingMs() >= minRunMs && (prefetched || foundRecently(deps, model.spec.id, now))) {
+    const next = await takeNext(deps, model, fleet, lease, report, prefetched);
     if (next !== 'none') return next ?? undefined;
   }
   await deps.store.release(lease, report);
@@ -90,14 +104,72 @@ export async function handOff(deps: SchedulerDeps, lease: Lease, report: CallRep
   return undefined;
 }
 
+/** The best waiting requests for a model as this container last read them. */
+interface Pool {
+  items: QueueItem[];
+  readAt: number;
+  reading?: Promise<QueueItem[]>;
+}
+
+const pools = new WeakMap<object, Map<string, Pool>>();
+/**
+ * How old a container's read of a model's waiting requests may be for a freed slot to pick from
+ * it. Under overload many slots free up per such interval: they share one read (skipping what this
+ * container already claimed) instead of each reading the queue — one query per model and interval,
+ * not per request. A request enqueued meanwhile is seen at most this much later.
+ */
+const POOL_MAX_AGE_MS = 50;
+
+function candidatesFor(deps: SchedulerDeps, model: ModelSnapshot): Promise<QueueItem[]> {
+  const now = deps.clock.now();
+  const byModel = pools.get(deps.queue) ?? new Map<string, Pool>();
+  pools.set(deps.queue, byModel);
+  const pool = byModel.get(model.spec.id) ?? { items: [], readAt: -Infinity };
+  byModel.set(model.spec.id, pool);
+  const taken = claiming.get(deps.queue);
+  const fresh = pool.items.filter((i) => (taken?.get(keyString(i.key)) ?? -Infinity) <= now);
+  if (now - pool.readAt <= POOL_MAX_AGE_MS && fresh.length > 0) return Promise.resolve(fresh);
+  pool.reading ??= deps.queue
+    .waiting(queryFor(model, now, HANDOFF_READ_LIMIT))
+    .then((items) => {
+      pool.items = items;
+      pool.readAt = now;
+      return items;
+    })
+    .finally(() => {
+      pool.reading = undefined;
+    });
+  return pool.reading;
+}
+
+/**
+ * While a model is busy (its freed slots found work recently), the read for the next request can
+ * run while the finished one is stored and published: the slot then moves on without waiting for it.
+ */
+export function prefetchNext(deps: SchedulerDeps, modelId: string): Promise<QueueItem[]> | undefined {
+  const now = deps.clock.now();
+  if (!foundRecently(deps, modelId, now)) return undefined;
+  return deps.snapshots.get(FLEET_MAX_AGE_MS).then((fleet) => {
+    const model = fleet.find((m) => m.spec.id === modelId);
+    return model ? candidatesFor(deps, model) : [];
+  });
+}
+
 function queryFor(model: ModelSnapshot, now: number, limit: number): WaitingQuery {
   return { now, limit, merged: true, model: { id: model.spec.id, tasks: model.spec.supported_tasks } };
 }
 
 /** `none`: nothing waiting fits (the caller releases); null: the store refused and released the slot itself. */
-async function takeNext(deps: SchedulerDeps, model: ModelSnapshot, fleet: ModelSnapshot[], lease: Lease, report: CallReport | undefined): Promise<NextRun | null | 'none'> {
+async function takeNext(
+  deps: SchedulerDeps,
+  model: ModelSnapshot,
+  fleet: ModelSnapshot[],
+  lease: Lease,
+  report: CallReport | undefined,
+  prefetched: Promise<QueueItem[]> | undefined,
+): Promise<NextRun | null | 'none'> {
   const now = deps.clock.now();
-  const waiting = await deps.queue.waiting(queryFor(model, now, HANDOFF_READ_LIMIT));
+  const waiting = await (prefetched?.catch(() => undefined) ?? Promise.resolve(undefined)).then((p) => p ?? candidatesFor(deps, model));
   for (const candidate of spread(byEffectiveOrder(waiting, now, deps.config.scheduler.aging_ms), deps, now)) {
     if (candidate.deadline <= now) {
       await new Expirer(deps).answer(candidate, fleet, now);
@@ -107,8 +179,8 @@ async function takeNext(deps: SchedulerDeps, model: ModelSnapshot, fleet: ModelS
     noteFound(deps, model.spec.id, now);
     const owner = `${deps.ownerId}/${randomUUID()}`;
     const key = keyString(candidate.key);
-    markClaiming(deps, key, true);
-    const claim = await deps.queue.claim(candidate.key, owner, deps.config.scheduler.claim_ttl_ms, now).finally(() => markClaiming(deps, key, false));
+    markTaken(deps, key, now + TAKEN_MS);
+    const claim = await deps.queue.claim(candidate.key, owner, deps.config.scheduler.claim_ttl_ms, now);
     if (claim.kind === 'publish') await new Answerer(deps).publishStored(claim.item, owner);
     if (claim.kind !== 'claimed') continue;
     const priority = effectivePriority(candidate, now, deps.config.scheduler.aging_ms);

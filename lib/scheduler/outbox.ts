@@ -42,16 +42,29 @@ export class Outbox {
     const value = JSON.stringify(result);
     const headers: Record<string, string> = { [HEADER_CORRELATION]: result.correlation_id, ...(redelivery ? { [HEADER_REDELIVERY]: '1' } : {}) };
     const k = key ? key.toString('utf8') : result.correlation_id || null;
-    await this.publisher.publish([{ topic: this.config.kafka.topics.results, key: k, value, headers }]);
-    if (!replyTopic || replyTopic === this.config.kafka.topics.results) return;
+    const results = { topic: this.config.kafka.topics.results, key: k, value, headers };
+    if (!replyTopic || replyTopic === this.config.kafka.topics.results) {
+      await this.publisher.publish([results]);
+      return;
+    }
     const dims = { model: result.model_id ?? 'none', priority: result.priority ?? 'unknown' };
     if (!this.replyAllowed(replyTopic)) {
+      await this.publisher.publish([results]);
       this.metrics.add('reply_topic_refused', dims);
       this.logger.warn('reply topic not allowed; answered on the results topic only', { replyTopic, correlationId: result.correlation_id });
       return;
     }
     try {
-      await this.publisher.publish([{ topic: replyTopic, key: k, value, headers }]);
+      // Both topics in one produce request (one round trip).
+      await this.publisher.publish([results, { ...results, topic: replyTopic }]);
+      return;
+    } catch {
+      // Which one failed is unknown (a produce request can succeed for one topic only): the
+      // results topic must be written, and a copy that may repeat one is flagged as a redelivery.
+    }
+    await this.publisher.publish([{ ...results, headers: { ...headers, [HEADER_REDELIVERY]: '1' } }]);
+    try {
+      await this.publisher.publish([{ ...results, topic: replyTopic }]);
     } catch (err) {
       this.metrics.add('reply_topic_refused', dims);
       this.logger.warn('could not write the reply topic; answered on the results topic only', {
