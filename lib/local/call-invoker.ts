@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import { InfrastructureError, toError } from '../errors/index.js';
-import type { CallEvent, CallInvoker } from '../scheduler/call-event.js';
+import type { CallEvent, CallInvoker, Prefetched } from '../scheduler/call-event.js';
 import type { SchedulerLogger } from '../scheduler/deps.js';
 import { silentLogger } from '../scheduler/deps.js';
 
 /** The longest a Lambda function may run (the `call` function's ceiling). */
 export const CALL_MAX_TIMEOUT_MS = 15 * 60_000;
 
-type CallHandler = (event: CallEvent, context: Context) => Promise<unknown>;
+type CallHandler = (event: CallEvent, context: Context, prefetched?: Prefetched) => Promise<unknown>;
 
 /**
  * Runs `functions/call` in this process, as Lambda's async invoke would: `invoke` returns once the
@@ -30,11 +30,11 @@ export class InProcessCallInvoker implements CallInvoker {
     this.handler = handler;
   }
 
-  invoke(event: CallEvent): Promise<void> {
+  invoke(event: CallEvent, prefetched?: Prefetched): Promise<void> {
     const handler = this.handler;
     if (!handler) return Promise.reject(new InfrastructureError('in-process call invoker used before bind()'));
     const logger = this.opts.logger ?? silentLogger;
-    const run: Promise<void> = handler(event, this.context())
+    const run: Promise<void> = handler(event, this.context(), prefetched)
       .then(() => undefined)
       .catch((err: unknown) => logger.warn('call invocation failed; the sweep recovers its requests', { error: toError(err).message }))
       .finally(() => this.inFlight.delete(run));

@@ -12,7 +12,7 @@ import type { SchedulerDeps, SchedulerLogger } from '../scheduler/deps.js';
 import { silentLogger } from '../scheduler/deps.js';
 import { createSchedulerDeps } from '../scheduler/factory.js';
 import { dispatch } from '../scheduler/dispatch.js';
-import { createCallHandler, createScheduleHandler } from '../scheduler/handler.js';
+import { createInProcessCallRunner, createScheduleHandler } from '../scheduler/handler.js';
 import { sweep } from '../scheduler/sweep.js';
 import { InProcessCallInvoker, LambdaCallInvoker } from './call-invoker.js';
 import { startSimServer } from '../sim/server.js';
@@ -144,7 +144,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       ...opts.overrides,
     });
     // `functions/call` runs in this process on the same dependencies, as Lambda would run it.
-    calls.bind(createCallHandler(deps));
+    calls.bind(createInProcessCallRunner(deps));
     await deps.store.ensureTable();
     await deps.queue.ensureTable();
     for (const m of config.models) await deps.store.putModel(m);

@@ -54,6 +54,7 @@ export async function admitBatch(records: DecodedRecord[], deps: SchedulerDeps, 
     const outcomes = await Promise.all(entries.map((entry) => registerOne(entry, plan.get(entry), records, deps)));
     const waiting: QueueItem[] = [];
     const started: CallAssignment[] = [];
+    const claimed = new Map<string, QueueItem>();
     for (const [i, outcome] of outcomes.entries()) {
       const entry = entries[i]!;
       const dims = { model: 'none', priority: entry.priority };
@@ -62,7 +63,10 @@ export async function admitBatch(records: DecodedRecord[], deps: SchedulerDeps, 
       else if (outcome.kind === 'queued' || outcome.kind === 'started') {
         summary.queued += 1;
         deps.metrics.add('queued', dims);
-        if (outcome.kind === 'started') started.push(outcome.assignment);
+        if (outcome.kind === 'started') {
+          started.push(outcome.assignment);
+          claimed.set(keyString(entry.key), outcome.item);
+        }
         else waiting.push({ ...entry, state: 'waiting' });
       } else {
         summary.duplicates += 1;
@@ -70,7 +74,7 @@ export async function admitBatch(records: DecodedRecord[], deps: SchedulerDeps, 
         if (outcome.item.state === 'waiting') waiting.push(outcome.item);
       }
     }
-    await ringDoorbells(deps, started);
+    await ringDoorbells(deps, started, claimed);
     // Enqueued first, then the fleet read: against a releaser that releases, then reads the queue.
     summary.started = started.length + (waiting.length > 0 ? (await dispatch(deps, { candidates: waiting })).started : 0);
     deps.logger.debug('batch admitted', { ...summary });
@@ -89,7 +93,7 @@ async function registerOne(
   model: ModelSnapshot | undefined,
   records: DecodedRecord[],
   deps: SchedulerDeps,
-): Promise<EnqueueOutcome | { kind: 'started'; assignment: CallAssignment } | 'invalid' | 'duplicate'> {
+): Promise<EnqueueOutcome | { kind: 'started'; assignment: CallAssignment; item: QueueItem } | 'invalid' | 'duplicate'> {
   try {
     const fast = model ? await startAtOnce(deps, entry, model) : { kind: 'no_room' as const };
     if (fast.kind === 'started') return fast;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PrioritySchema } from '../contracts/request.js';
+import type { QueueItem } from '../queue/types.js';
 
 /**
  * The event `functions/call` is invoked with (Lambda `InvocationType: Event`, at most 1 MB): the
@@ -40,9 +41,16 @@ export const CallEventSchema = z
   .strict();
 export type CallEvent = z.infer<typeof CallEventSchema>;
 
+/**
+ * The claimed items the dispatcher already holds, by `keyString(key)`. An invoker that runs the
+ * call in the same process hands them over so the call need not read them again; one that sends
+ * the event elsewhere ignores them (the event stays small: keys and leases only).
+ */
+export type Prefetched = ReadonlyMap<string, QueueItem>;
+
 /** Starts `functions/call` with an event; resolves once the platform accepted it (not when it ends). */
 export interface CallInvoker {
-  invoke(event: CallEvent): Promise<void>;
+  invoke(event: CallEvent, prefetched?: Prefetched): Promise<void>;
   /**
    * True when one event may start the function twice (Lambda async invoke may deliver an event more
    * than once): the call then adopts its claims with a conditional write before any model call.

@@ -9,10 +9,10 @@ import type { LlmCallError } from '../llm/errors.js';
 import type { QueueItem } from '../queue/types.js';
 import { Answerer, failureFor } from './answer.js';
 import { FAILURE_CODE, failureReport, retryableCode, successReport } from './call-outcome.js';
-import type { CallAssignment, CallEvent } from './call-event.js';
+import type { CallAssignment, CallEvent, Prefetched } from './call-event.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
 import { dispatch } from './dispatch.js';
-import { requestOf } from './entry.js';
+import { keyString, requestOf } from './entry.js';
 import { handOff, prefetchNext } from './handoff.js';
 import { keepCallAlive } from './keepalive.js';
 
@@ -49,11 +49,11 @@ interface RunOutcome {
  * nothing fits or the invocation's time runs low. Throws only when Kafka or DynamoDB is down: what
  * it held then lapses and the sweep recovers it.
  */
-export async function runCallEvent(event: CallEvent, deps: SchedulerDeps, invocation: InvocationContext): Promise<CallSummary> {
+export async function runCallEvent(event: CallEvent, deps: SchedulerDeps, invocation: InvocationContext, prefetched?: Prefetched): Promise<CallSummary> {
   const summary: CallSummary = { calls: 0, completed: 0, failed: 0, retried: 0, handedOff: 0, skipped: 0 };
   deps.metrics.add('call_start_delay_ms', { model: 'none', priority: 'none' }, Math.max(0, deps.clock.now() - event.sentAt));
   try {
-    await Promise.all(event.calls.map((a) => new SlotRunner(deps, invocation, summary).run(a)));
+    await Promise.all(event.calls.map((a) => new SlotRunner(deps, invocation, summary).run(a, prefetched?.get(keyString(a.key)))));
   } finally {
     deps.metrics.flush();
   }
@@ -72,8 +72,8 @@ class SlotRunner {
     this.answers = new Answerer(deps, { background: true });
   }
 
-  async run(assignment: CallAssignment): Promise<void> {
-    const adopted = await this.adopt(assignment);
+  async run(assignment: CallAssignment, prefetched?: QueueItem): Promise<void> {
+    const adopted = await this.adopt(assignment, prefetched);
     if (!adopted) {
       this.summary.skipped += 1;
       return;
@@ -121,14 +121,15 @@ class SlotRunner {
    * has, so a second copy of the event finds it taken and calls no model (and leaves the lease to
    * the first copy).
    */
-  private async adopt(a: CallAssignment): Promise<{ item: QueueItem; owner: string } | undefined> {
+  private async adopt(a: CallAssignment, prefetched?: QueueItem): Promise<{ item: QueueItem; owner: string } | undefined> {
     const { queue, clock, config } = this.deps;
     if (this.deps.calls.mayDuplicate) {
       const owner = `${a.owner}/${this.invocation.requestId ?? randomUUID()}`;
       const item = await queue.adopt(a.key, a.owner, owner, config.scheduler.claim_ttl_ms, clock.now());
       return item ? { item, owner } : undefined;
     }
-    const item = await queue.get(a.key);
+    // In process the dispatcher's own claim comes along; otherwise read it back.
+    const item = prefetched?.owner === a.owner ? prefetched : await queue.get(a.key);
     if (item?.state === 'running' && item.owner === a.owner) return { item, owner: a.owner };
     await this.deps.store.release(a.lease);
     return undefined;

@@ -3,9 +3,9 @@ import type { AcquireOutcome, Lease, ModelSnapshot } from '../capacity/types.js'
 import type { QueueEntry, QueueItem } from '../queue/types.js';
 import { eligibleModels, isCoolingDown } from '../routing/eligible.js';
 import { Answerer } from './answer.js';
-import type { CallAssignment } from './call-event.js';
+import type { CallAssignment, Prefetched } from './call-event.js';
 import type { SchedulerDeps } from './deps.js';
-import { byEffectiveOrder, effectivePriority } from './entry.js';
+import { byEffectiveOrder, effectivePriority, keyString } from './entry.js';
 import { Expirer } from './expire.js';
 import { hasRoom, routeFor } from './selection.js';
 import { maybeSweep } from './sweep.js';
@@ -78,6 +78,7 @@ async function dispatchRound(deps: SchedulerDeps, summary: DispatchSummary, wait
   const fleet = await fleetFor(deps, waiting, now);
   const expirer = new Expirer(deps);
   const assignments: CallAssignment[] = [];
+  const claimed = new Map<string, QueueItem>();
   const spare = new Map<string, Lease[]>();
   for (const item of byEffectiveOrder(waiting, now, deps.config.scheduler.aging_ms)) {
     if (item.notBefore > now) {
@@ -94,11 +95,14 @@ async function dispatchRound(deps: SchedulerDeps, summary: DispatchSummary, wait
       for (const m of fleet) if (isCoolingDown(m, now)) wakeAt(summary, m.state.cooldownUntil);
       continue;
     }
-    const assignment = await startOne(deps, item, models, spare, summary, now);
-    if (assignment) assignments.push(assignment);
+    const started = await startOne(deps, item, models, spare, summary, now);
+    if (started) {
+      assignments.push(started.assignment);
+      claimed.set(keyString(item.key), started.item);
+    }
   }
   await Promise.all([...spare.values()].flat().map((lease) => deps.store.release(lease)));
-  await ringDoorbells(deps, assignments);
+  await ringDoorbells(deps, assignments, claimed);
   summary.started += assignments.length;
   return assignments.length;
 }
@@ -126,7 +130,14 @@ export function noteRefusal(deps: SchedulerDeps, model: ModelSnapshot, out: Extr
  * with a slot in hand, so a refused lease costs nothing more). A lease whose claim lost (another
  * dispatcher took the item) is kept for the next item that routes to the same model.
  */
-async function startOne(deps: SchedulerDeps, item: QueueItem, models: ModelSnapshot[], spare: Map<string, Lease[]>, summary: DispatchSummary, now: number): Promise<CallAssignment | undefined> {
+async function startOne(
+  deps: SchedulerDeps,
+  item: QueueItem,
+  models: ModelSnapshot[],
+  spare: Map<string, Lease[]>,
+  summary: DispatchSummary,
+  now: number,
+): Promise<{ assignment: CallAssignment; item: QueueItem } | undefined> {
   const priority = effectivePriority(item, now, deps.config.scheduler.aging_ms);
   for (const model of models) {
     if (!hasRoom(deps, model, item, now)) continue;
@@ -145,7 +156,7 @@ async function startOne(deps: SchedulerDeps, item: QueueItem, models: ModelSnaps
     if (claimed.kind === 'claimed') {
       deps.metrics.add('admitted', { model: model.spec.id, priority: item.priority });
       deps.metrics.add('queue_wait_ms', { model: model.spec.id, priority: item.priority }, Math.max(0, now - item.firstSeen));
-      return { key: item.key, owner, lease };
+      return { assignment: { key: item.key, owner, lease }, item: claimed.item };
     }
     spare.set(model.spec.id, [...(spare.get(model.spec.id) ?? []), lease]);
     if (claimed.kind === 'publish') await new Answerer(deps).publishStored(claimed.item, owner);
@@ -158,11 +169,11 @@ async function startOne(deps: SchedulerDeps, item: QueueItem, models: ModelSnaps
  * Starts one `call` per assignment. An invoke the platform refused leaves nothing running: the
  * slot is released and the request handed back to the queue, so it is never stranded.
  */
-export async function ringDoorbells(deps: SchedulerDeps, assignments: readonly CallAssignment[]): Promise<void> {
+export async function ringDoorbells(deps: SchedulerDeps, assignments: readonly CallAssignment[], claimed?: Prefetched): Promise<void> {
   await Promise.all(
     assignments.map(async (a) => {
       try {
-        await deps.calls.invoke({ kind: 'agentsched.call', sentAt: deps.clock.now(), calls: [a] });
+        await deps.calls.invoke({ kind: 'agentsched.call', sentAt: deps.clock.now(), calls: [a] }, claimed);
       } catch (err) {
         deps.logger.error('call invoke failed; request handed back', { correlationId: a.key.correlationId, error: (err as Error).message });
         await deps.store.release(a.lease);

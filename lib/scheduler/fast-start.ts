@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { ModelSnapshot } from '../capacity/types.js';
-import type { EnqueueOutcome, QueueEntry } from '../queue/types.js';
+import type { EnqueueOutcome, QueueEntry, QueueItem } from '../queue/types.js';
 import type { CallAssignment } from './call-event.js';
 import type { SchedulerDeps } from './deps.js';
 import { SNAPSHOT_MAX_AGE_MS, noteRefusal } from './dispatch.js';
+
+/** Oldest fleet snapshot the fast path plans with, while a fresher one is read in the background. */
+const SNAPSHOT_STALE_MS = 1_000;
 import { byEffectiveOrder, effectivePriority } from './entry.js';
 import { routeFor } from './selection.js';
 
 export type FastStart =
   /** Leased and registered as running in one go: ring its doorbell. */
-  | { kind: 'started'; assignment: CallAssignment }
+  | { kind: 'started'; assignment: CallAssignment; item: QueueItem }
   /** Registered before (a redelivery): nothing changed, the lease was given back. */
   | { kind: 'present'; outcome: Extract<EnqueueOutcome, { kind: 'present' }> }
   /** No model had room: register it as waiting. */
@@ -25,7 +28,8 @@ export async function planFastStarts(deps: SchedulerDeps, entries: readonly Queu
   const plan = new Map<QueueEntry, ModelSnapshot>();
   const due = entries.filter((e) => e.deadline > now && e.notBefore <= now);
   if (due.length === 0) return plan;
-  const fleet = (await deps.snapshots.get(SNAPSHOT_MAX_AGE_MS)).map((m) => ({ spec: m.spec, state: { ...m.state } }));
+  // Stale-while-revalidate: a refused lease only sends the request the waiting way.
+  const fleet = (await deps.snapshots.recent(SNAPSHOT_MAX_AGE_MS, SNAPSHOT_STALE_MS)).map((m) => ({ spec: m.spec, state: { ...m.state } }));
   for (const entry of byEffectiveOrder(due, now, deps.config.scheduler.aging_ms)) {
     const model = routeFor(deps, entry, fleet, now)[0];
     if (!model) continue;
@@ -53,8 +57,9 @@ export async function startAtOnce(deps: SchedulerDeps, entry: QueueEntry, model:
   deps.snapshots.noteLeased(model.spec.id);
   const owner = `${deps.ownerId}/${randomUUID()}`;
   let registered: EnqueueOutcome;
+  const ttl = deps.config.scheduler.claim_ttl_ms;
   try {
-    registered = await deps.queue.enqueueClaimed(entry, owner, deps.config.scheduler.claim_ttl_ms, now);
+    registered = await deps.queue.enqueueClaimed(entry, owner, ttl, now);
   } catch (err) {
     await deps.store.release(out.lease).catch(() => false);
     throw err;
@@ -66,5 +71,5 @@ export async function startAtOnce(deps: SchedulerDeps, entry: QueueEntry, model:
   const dims = { model: model.spec.id, priority: entry.priority };
   deps.metrics.add('admitted', dims);
   deps.metrics.add('queue_wait_ms', dims, Math.max(0, now - entry.firstSeen));
-  return { kind: 'started', assignment: { key: entry.key, owner, lease: out.lease } };
+  return { kind: 'started', assignment: { key: entry.key, owner, lease: out.lease }, item: { ...entry, state: 'running', owner, until: now + ttl } };
 }

@@ -4,6 +4,7 @@ import { decodeKafkaEvent } from '../kafka/event.js';
 import { admitBatch } from './admit.js';
 import type { BatchSummary } from './admit.js';
 import { CallEventSchema } from './call-event.js';
+import type { CallEvent, Prefetched } from './call-event.js';
 import { runCallEvent } from './call-run.js';
 import type { CallSummary } from './call-run.js';
 import type { SchedulerDeps } from './deps.js';
@@ -45,4 +46,13 @@ export function createCallHandler(deps: DepsSource) {
       requestId: context.awsRequestId,
     });
   });
+}
+
+/**
+ * `functions/call` for an in-process invoker: the event is built by this process's dispatcher
+ * (already typed) and comes with the items it claimed, so the call reads nothing back.
+ */
+export function createInProcessCallRunner(deps: SchedulerDeps) {
+  return (event: CallEvent, context: Context, prefetched?: Prefetched): Promise<CallSummary> =>
+    runCallEvent(event, deps, { remainingMs: () => context.getRemainingTimeInMillis(), requestId: context.awsRequestId }, prefetched);
 }

@@ -23,6 +23,21 @@ export class SnapshotCache {
   }
 
   /**
+   * The cached read at once when it is at most `staleMs` old, refreshed in the background once
+   * older than `maxAgeMs` (the caller does not wait for the table); a read otherwise. For hints
+   * whose every use is a conditional write anyway.
+   */
+  async recent(maxAgeMs: number, staleMs: number): Promise<ModelSnapshot[]> {
+    const age = this.now() - this.readAt;
+    if (age <= maxAgeMs) return this.snapshots;
+    if (age <= staleMs) {
+      if (!this.reading) this.read().catch(() => undefined);
+      return this.snapshots;
+    }
+    return this.reading ?? this.read();
+  }
+
+  /**
    * A read that starts now or later (one in progress that started earlier is not shared): what
    * the table says after everything this caller did before calling.
    */

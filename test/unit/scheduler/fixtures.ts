@@ -16,7 +16,7 @@ import { InProcessCallInvoker } from '../../../lib/local/call-invoker.js';
 import { MemoryWorkQueue } from '../../../lib/queue/memory-queue.js';
 import type { WorkQueue } from '../../../lib/queue/types.js';
 import type { CallInvoker } from '../../../lib/scheduler/call-event.js';
-import { createCallHandler } from '../../../lib/scheduler/handler.js';
+import { createInProcessCallRunner } from '../../../lib/scheduler/handler.js';
 import { Outbox } from '../../../lib/scheduler/outbox.js';
 import { SnapshotCache } from '../../../lib/scheduler/snapshots.js';
 
@@ -132,7 +132,7 @@ export async function harness(config: Config, adapters: HarnessAdapters = {}): P
     random: Math.random,
     ownerId: 'test-owner',
   };
-  calls.bind(createCallHandler(deps));
+  calls.bind(createInProcessCallRunner(deps));
   const on = (topic: string): Record<string, unknown>[] =>
     publisher.published.filter((p) => p.topic === topic).map((p) => JSON.parse(p.value.toString()) as Record<string, unknown>);
   return {
