@@ -5,6 +5,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { comparison } from './compare.js';
+import { at } from './paths.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const START = '<!-- load-bench:start -->';
@@ -26,16 +28,6 @@ const ResultSchema = z
   })
   .loose();
 type Result = z.infer<typeof ResultSchema>;
-
-/** A value at a dotted path, as text ('—' when absent). */
-function at(r: Result, path: string): string {
-  let v: unknown = r;
-  for (const k of path.split('.')) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined;
-  if (v === undefined || v === null) return '—';
-  if (Array.isArray(v)) return v.map((x: unknown) => (typeof x === 'number' ? String(x) : '—')).join(', ');
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
-}
 
 function pcts(r: Result, path: string): string {
   return `${at(r, `${path}.p50`)} / ${at(r, `${path}.p95`)} / ${at(r, `${path}.p99`)}`;
@@ -84,6 +76,7 @@ export function markdown(results: readonly Result[], dir: string, readmeDir: str
   const rel = relative(readmeDir, dir) || '.';
   const m = results[0]!.machine;
   const lines = [
+    ...comparison(dir, loadResults),
     `Measured ${results[0]!.measured_at?.slice(0, 10) ?? ''} on ${m.cores} cores, Node ${m.node}; the machine was shared with other work (load average ${results.map((r) => r.machine.loadavg_1m ?? '?').join(', ')} at the start of each scenario).`,
     '',
     '| scenario | sent | answered | lost | duplicates | violations | figures | command |',

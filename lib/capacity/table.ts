@@ -1,4 +1,5 @@
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InfrastructureError } from '../errors/index.js';
 
@@ -16,23 +17,16 @@ async function status(client: DynamoDBClient, table: string): Promise<string | u
 }
 
 /**
- * Creates the capacity table when it does not exist (partition key `pk`, on-demand billing) and
- * waits until it is ACTIVE. Safe to call from several processes at once. Production tables come
- * from serverless.yml with the same key schema; this is for local runs, tests and the CLI.
+ * Creates a table from `input` when it does not exist and waits until it is ACTIVE. Safe to call
+ * from several processes at once (a table another process created first is waited for like our
+ * own). Production tables come from serverless.yml; this is for local runs, tests and the CLI.
  */
-export async function ensureCapacityTable(client: DynamoDBClient, table: string, timeoutMs = 60_000): Promise<void> {
+export async function createTableIfMissing(client: DynamoDBClient, input: CreateTableCommandInput, timeoutMs = 60_000): Promise<void> {
+  const table = input.TableName ?? '';
   if ((await status(client, table)) === undefined) {
     try {
-      await client.send(
-        new CreateTableCommand({
-          TableName: table,
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
+      await client.send(new CreateTableCommand(input));
     } catch (err) {
-      // Another process created it first: wait for it like for our own.
       if (errName(err) !== 'ResourceInUseException') {
         throw new InfrastructureError(`cannot create table ${table}: ${(err as Error).message}`, { cause: err });
       }
@@ -46,8 +40,22 @@ export async function ensureCapacityTable(client: DynamoDBClient, table: string,
   }
 }
 
+/** Creates the capacity table when it does not exist (partition key `pk`, on-demand billing). */
+export async function ensureCapacityTable(client: DynamoDBClient, table: string, timeoutMs = 60_000): Promise<void> {
+  await createTableIfMissing(
+    client,
+    {
+      TableName: table,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    timeoutMs,
+  );
+}
+
 /** Deletes a table (tests and benchmarks clean up after themselves); absent is fine. */
-export async function deleteCapacityTable(client: DynamoDBClient, table: string): Promise<void> {
+export async function deleteTable(client: DynamoDBClient, table: string): Promise<void> {
   try {
     await client.send(new DeleteTableCommand({ TableName: table }));
   } catch (err) {
@@ -56,3 +64,6 @@ export async function deleteCapacityTable(client: DynamoDBClient, table: string)
     }
   }
 }
+
+/** The capacity table's name for {@link deleteTable}. */
+export const deleteCapacityTable = deleteTable;

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import { InfrastructureError, toError } from '../errors/index.js';
 import type { CallEvent, CallInvoker, Prefetched } from '../scheduler/call-event.js';
 import type { SchedulerLogger } from '../scheduler/deps.js';
 import { silentLogger } from '../scheduler/deps.js';
+import { lambdaContext } from './context.js';
 
 /** The longest a Lambda function may run (the `call` function's ceiling). */
 export const CALL_MAX_TIMEOUT_MS = 15 * 60_000;
@@ -56,22 +56,7 @@ export class InProcessCallInvoker implements CallInvoker {
 
   private context(): Context {
     const now = this.opts.now ?? Date.now;
-    const deadline = now() + (this.opts.timeoutMs ?? CALL_MAX_TIMEOUT_MS);
-    const noop = (): void => undefined;
-    return {
-      callbackWaitsForEmptyEventLoop: false,
-      functionName: 'agentsched-call-local',
-      functionVersion: '$LATEST',
-      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:agentsched-call-local',
-      memoryLimitInMB: '1024',
-      awsRequestId: randomUUID(),
-      logGroupName: '/aws/lambda/agentsched-call-local',
-      logStreamName: 'local',
-      getRemainingTimeInMillis: () => Math.max(0, deadline - now()),
-      done: noop,
-      fail: noop,
-      succeed: noop,
-    };
+    return lambdaContext('agentsched-call-local', now() + (this.opts.timeoutMs ?? CALL_MAX_TIMEOUT_MS), now);
   }
 }
 

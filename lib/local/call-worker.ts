@@ -6,6 +6,7 @@ import { toError } from '../errors/index.js';
 import type { SchedulerLogger } from '../scheduler/deps.js';
 import { silentLogger } from '../scheduler/deps.js';
 import { CALL_MAX_TIMEOUT_MS } from './call-invoker.js';
+import { lambdaContext } from './context.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -20,25 +21,6 @@ export interface CallWorker {
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 /** Largest async-invoke payload Lambda accepts. */
 const MAX_EVENT_BYTES = 1_048_576;
-
-function context(functionName: string): Context {
-  const deadline = Date.now() + CALL_MAX_TIMEOUT_MS;
-  const noop = (): void => undefined;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: noop,
-    fail: noop,
-    succeed: noop,
-  };
-}
 
 /**
  * `functions/call` in a process of its own, behind the part of the Lambda Invoke API that async
@@ -75,7 +57,7 @@ export async function startCallWorker(opts: { port: number; host?: string; handl
       res.writeHead(202, { 'x-amzn-requestid': randomUUID() });
       res.end();
       const run = opts
-        .handler(event, context(name))
+        .handler(event, lambdaContext(name, Date.now() + CALL_MAX_TIMEOUT_MS))
         .catch((err: unknown) => logger.warn('call invocation failed; the sweep recovers its requests', { error: toError(err).message }))
         .finally(() => inFlight.delete(run));
       inFlight.add(run);

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { LambdaClientConfig } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import { InfrastructureError, toError } from '../errors/index.js';
 import type { LambdaKafkaEvent } from '../kafka/event.js';
+import { lambdaContext } from './context.js';
 import { InvocationError, InvocationTimeoutError } from './errors.js';
 
 /** Runs the function for one batch. Rejects when the function failed: the batch is retried. */
@@ -72,22 +72,7 @@ export class InProcessInvoker implements Invoker {
   }
 
   private context(deadline: number): Context {
-    const name = this.functionName;
-    const noop = (): void => undefined;
-    return {
-      callbackWaitsForEmptyEventLoop: false,
-      functionName: name,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
-      memoryLimitInMB: String(this.memoryLimitInMB),
-      awsRequestId: randomUUID(),
-      logGroupName: `/aws/lambda/${name}`,
-      logStreamName: 'local',
-      getRemainingTimeInMillis: () => Math.max(0, deadline - this.now()),
-      done: noop,
-      fail: noop,
-      succeed: noop,
-    };
+    return lambdaContext(this.functionName, deadline, this.now, this.memoryLimitInMB);
   }
 }
 

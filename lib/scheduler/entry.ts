@@ -1,7 +1,7 @@
 import { AgentRequestSchema, PRIORITIES } from '../contracts/request.js';
 import type { AgentRequest, Priority } from '../contracts/request.js';
 import type { DecodedRecord } from '../kafka/event.js';
-import type { QueueEntry, QueueItem, RequestKey } from '../queue/types.js';
+import type { QueueEntry, QueueItem, RequestKey, StoredRecord } from '../queue/types.js';
 
 /** Headers a re-published request may carry from the previous execution model (still honoured). */
 export const HEADER_FIRST_SEEN = 'agentsched-first-seen';
@@ -45,19 +45,24 @@ export function buildEntry(record: DecodedRecord, request: AgentRequest, default
     firstSeen,
     estimatedTokens: estimateTokens(request),
     request,
-    record: {
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      timestamp: record.timestamp,
-      keyBase64: record.key ? record.key.toString('base64') : null,
-      valueBase64: record.value.toString('base64'),
-      headers: record.headers,
-    },
+    record: storedRecord(record),
     attempts,
     countedAttempts: attempts,
     failedModels: [],
     notBefore: 0,
+  };
+}
+
+/** A Kafka record as the queue keeps it; a value over `maxValueBytes` is kept empty. */
+export function storedRecord(record: DecodedRecord, maxValueBytes = Infinity): StoredRecord {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    keyBase64: record.key ? record.key.toString('base64') : null,
+    valueBase64: record.value.byteLength <= maxValueBytes ? record.value.toString('base64') : '',
+    headers: record.headers,
   };
 }
 

@@ -7,6 +7,7 @@ import type { DecodedRecord } from '../kafka/event.js';
 import type { QueueEntry, QueueItem } from '../queue/types.js';
 import { PUBLISH_GRACE_MS } from './answer.js';
 import type { SchedulerDeps } from './deps.js';
+import { storedRecord } from './entry.js';
 
 /** Raw bytes kept for re-publishing an invalid record's dead letter after a crash (the item limit is 400 KB). */
 const MAX_KEPT_VALUE_BYTES = 200_000;
@@ -68,15 +69,7 @@ function invalidEntry(record: DecodedRecord, position: string, partial: PartialR
     firstSeen: record.timestamp,
     estimatedTokens: 0,
     request: { ...partial },
-    record: {
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      timestamp: record.timestamp,
-      keyBase64: record.key ? record.key.toString('base64') : null,
-      valueBase64: record.value.byteLength <= MAX_KEPT_VALUE_BYTES ? record.value.toString('base64') : '',
-      headers: record.headers,
-    },
+    record: storedRecord(record, MAX_KEPT_VALUE_BYTES),
     attempts: 0,
     countedAttempts: 0,
     failedModels: [],

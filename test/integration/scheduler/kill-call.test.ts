@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -7,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimServer } from '../../../lib/sim/server.js';
+import { startCli } from '../support/cli-process.js';
 import { AgentSide, e2eConfig, originalRequest, startE2eStack } from '../support/stack.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -23,24 +23,8 @@ async function freePort(): Promise<number> {
 }
 
 /** `agentsched worker` (functions/call behind a local Invoke endpoint) in a child process. */
-function startWorker(configFile: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/agentsched.js', 'worker', '--config', configFile, '--port', String(port), '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, KAFKA_BROKERS: '', DYNAMODB_ENDPOINT: '' },
-  });
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    return Promise.resolve();
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ctrl-C to stop')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`agentsched worker exited early (${code}): ${out}`)));
-  });
-}
+const startWorker = (configFile: string, port: number): Promise<ChildProcess> =>
+  startCli(['worker', '--config', configFile, '--port', String(port), '--log-level', 'warn'], cleanups);
 
 const until = async (what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> => {
   const deadline = Date.now() + timeoutMs;

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteTopics, ensureTopics } from '../../../lib/kafka/admin.js';
+import { startCli } from '../support/cli-process.js';
 import { AgentSide, e2eConfig, originalRequest } from '../support/stack.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -13,24 +13,7 @@ afterEach(async () => {
 });
 
 /** `agentsched dev --simulate` in a child process; resolves once it consumes. */
-function startDev(configFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/agentsched.js', 'dev', '--config', configFile, '--simulate', '--log-level', 'info'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, KAFKA_BROKERS: '', DYNAMODB_ENDPOINT: '' },
-  });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    return Promise.resolve();
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ctrl-C to stop')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`agentsched dev exited early (${code}): ${out}`)));
-  });
-}
+const startDev = (configFile: string): Promise<ChildProcess> => startCli(['dev', '--config', configFile, '--simulate', '--log-level', 'info'], cleanups);
 
 describe('Runner killed and restarted mid-stream (real Kafka, DynamoDB Local)', () => {
   it('loses no request and never gives one request two different answers', async () => {
