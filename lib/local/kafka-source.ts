@@ -4,7 +4,10 @@ import { partitionCounts } from '../kafka/admin.js';
 import type { DeliveryListener, DeliveryOutcome, EventSource, SourceRecord, Subscription, SubscriptionHandle } from './source.js';
 
 export interface KafkaEventSourceOptions {
-  /** Group session timeout (default 10 s: a dead local runner is noticed quickly). */
+  /**
+   * Group session timeout (default 6 s, the broker's default minimum): a killed local runner's
+   * partitions go to its restarted successor this soon after the kill.
+   */
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   rebalanceTimeoutMs?: number;
@@ -50,7 +53,7 @@ export class KafkaEventSource implements EventSource {
     await partitionCounts(this.kafka, sub.topics);
     const consumer = this.kafka.consumer({
       groupId: sub.groupId,
-      sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
+      sessionTimeout: this.opts.sessionTimeoutMs ?? 6_000,
       heartbeatInterval: this.opts.heartbeatIntervalMs ?? 1_000,
       rebalanceTimeout: this.opts.rebalanceTimeoutMs ?? 15_000,
       maxWaitTimeInMs: this.opts.fetchMaxWaitMs ?? 200,
