@@ -141,8 +141,8 @@ export function spawnProc(name: string, command: string, args: string[], opts: {
 }
 
 /** `node --import tsx <entry> ...args`: node itself is the process (no npx / tsx wrapper in between). */
-export function spawnTs(name: string, cwd: string, entry: string, args: string[], env?: NodeJS.ProcessEnv, log = false): Proc {
-  return spawnProc(name, process.execPath, ['--import', 'tsx', entry, ...args], { cwd, ...(env ? { env } : {}), log });
+export function spawnTs(name: string, cwd: string, entry: string, args: string[], env?: NodeJS.ProcessEnv, log = false, nodeArgs: string[] = []): Proc {
+  return spawnProc(name, process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], { cwd, ...(env ? { env } : {}), log });
 }
 
 let clockTicks: number | undefined;

@@ -108,7 +108,9 @@ export async function runOnce(ctx: Context, spec: RunSpec): Promise<RunOutput> {
       if (features.groupPrefix) devArgs.push('--group-prefix', names.id);
       if (port !== undefined) devArgs.push('--stats-port', String(port));
       startScheduler = async () => {
-        const dev = spawnTs('dev', ctx.schedulerDir, 'lib/cli/main.ts', devArgs, env, ctx.log);
+        // BENCH_PROFILE_DIR: a V8 CPU profile of the scheduler process (node --cpu-prof) per run.
+        const profile = process.env['BENCH_PROFILE_DIR'];
+        const dev = spawnTs('dev', ctx.schedulerDir, 'lib/cli/main.ts', devArgs, env, ctx.log, profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []);
         procs.push(dev);
         await dev.waitForLine(/consuming/, 90_000);
         return dev;
