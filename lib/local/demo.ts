@@ -113,6 +113,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     clearInterval(progress);
     await client.close();
   }
+  // Every answer is out; the calls still finish their bookkeeping (marks, the slot released).
+  await stack.calls.idle(10_000);
   const snapshots = await stack.deps.store.listModels();
   const violations = stack.sim?.stats().violations;
   await stack.stop();
