@@ -7,6 +7,7 @@ import type { InvocationContext, SchedulerDeps } from './deps.js';
 import type { CallAssignment } from './call-event.js';
 import { dispatch, ringDoorbells } from './dispatch.js';
 import { planFastStarts, startAtOnce } from './fast-start.js';
+import { noteWaiting } from './handoff.js';
 import { buildEntry, keyString } from './entry.js';
 import { rejectRecord } from './reject.js';
 
@@ -66,8 +67,10 @@ export async function admitBatch(records: DecodedRecord[], deps: SchedulerDeps, 
         if (outcome.kind === 'started') {
           started.push(outcome.assignment);
           claimed.set(keyString(entry.key), outcome.item);
+        } else {
+          waiting.push({ ...entry, state: 'waiting' });
+          noteWaiting(deps, entry);
         }
-        else waiting.push({ ...entry, state: 'waiting' });
       } else {
         summary.duplicates += 1;
         deps.metrics.add('duplicates', dims);

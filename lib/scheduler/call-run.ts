@@ -14,6 +14,7 @@ import type { InvocationContext, SchedulerDeps } from './deps.js';
 import { dispatch } from './dispatch.js';
 import { keyString, requestOf } from './entry.js';
 import { handOff, prefetchNext } from './handoff.js';
+import type { Prefetch } from './handoff.js';
 import { keepCallAlive } from './keepalive.js';
 
 /** Shortest model call worth starting; with less time left the request goes back to the queue. */
@@ -40,7 +41,7 @@ interface RunOutcome {
   /** The request went back to the queue due at this time: someone must dispatch it then. */
   wakeAt?: number;
   /** The next requests for this slot, read while this one was answered. */
-  prefetched?: Promise<QueueItem[]>;
+  prefetched?: Prefetch;
 }
 
 /**

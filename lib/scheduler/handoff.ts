@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { CallReport, Lease, ModelSnapshot } from '../capacity/types.js';
-import type { QueueItem, WaitingQuery } from '../queue/types.js';
+import type { QueueEntry, QueueItem, WaitingQuery } from '../queue/types.js';
 import { Answerer } from './answer.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
 import { dispatch } from './dispatch.js';
-import { byEffectiveOrder, effectivePriority, keyString } from './entry.js';
+import { PRIORITY_RANK, byEffectiveOrder, effectivePriority, keyString } from './entry.js';
 import { Expirer } from './expire.js';
 import { wantsSlot } from './selection.js';
 
@@ -90,7 +90,7 @@ export async function handOff(
   report: CallReport | undefined,
   invocation: InvocationContext,
   minRunMs: number,
-  prefetched?: Promise<QueueItem[]>,
+  prefetched?: Prefetch,
 ): Promise<NextRun | undefined> {
   const fleet = await deps.snapshots.get(FLEET_MAX_AGE_MS);
   const model = fleet.find((m) => m.spec.id === lease.modelId);
@@ -109,6 +109,8 @@ interface Pool {
   items: QueueItem[];
   readAt: number;
   reading?: Promise<QueueItem[]>;
+  /** Bumped when a request that would lead this order was registered here since (see `noteWaiting`). */
+  generation: number;
 }
 
 const pools = new WeakMap<object, Map<string, Pool>>();
@@ -124,7 +126,7 @@ function candidatesFor(deps: SchedulerDeps, model: ModelSnapshot): Promise<Queue
   const now = deps.clock.now();
   const byModel = pools.get(deps.queue) ?? new Map<string, Pool>();
   pools.set(deps.queue, byModel);
-  const pool = byModel.get(model.spec.id) ?? { items: [], readAt: -Infinity };
+  const pool = byModel.get(model.spec.id) ?? { items: [], readAt: -Infinity, generation: 0 };
   byModel.set(model.spec.id, pool);
   const taken = claiming.get(deps.queue);
   const fresh = pool.items.filter((i) => (taken?.get(keyString(i.key)) ?? -Infinity) <= now);
@@ -142,17 +144,49 @@ function candidatesFor(deps: SchedulerDeps, model: ModelSnapshot): Promise<Queue
   return pool.reading;
 }
 
+/** A read of a model's waiting requests, and the pool generation it was started in. */
+export interface Prefetch {
+  modelId: string;
+  generation: number;
+  items: Promise<QueueItem[]>;
+}
+
+function generationOf(deps: SchedulerDeps, modelId: string): number {
+  return pools.get(deps.queue)?.get(modelId)?.generation ?? 0;
+}
+
 /**
  * While a model is busy (its freed slots found work recently), the read for the next request can
  * run while the finished one is stored and published: the slot then moves on without waiting for it.
  */
-export function prefetchNext(deps: SchedulerDeps, modelId: string): Promise<QueueItem[]> | undefined {
+export function prefetchNext(deps: SchedulerDeps, modelId: string): Prefetch | undefined {
   const now = deps.clock.now();
   if (!foundRecently(deps, modelId, now)) return undefined;
-  return deps.snapshots.get(FLEET_MAX_AGE_MS).then((fleet) => {
+  const items = deps.snapshots.get(FLEET_MAX_AGE_MS).then((fleet) => {
     const model = fleet.find((m) => m.spec.id === modelId);
     return model ? candidatesFor(deps, model) : [];
   });
+  return { modelId, generation: generationOf(deps, modelId), items };
+}
+
+/**
+ * A request was just registered as waiting in this container (no slot had room): a read of a
+ * model's order taken before it, whose best request ranks below it, would hand the next freed slot
+ * past it — forget such reads, so the next freed slot reads again and finds it.
+ */
+export function noteWaiting(deps: SchedulerDeps, entry: QueueEntry): void {
+  const byModel = pools.get(deps.queue);
+  if (!byModel) return;
+  const now = deps.clock.now();
+  const aging = deps.config.scheduler.aging_ms;
+  const rank = PRIORITY_RANK[effectivePriority(entry, now, aging)];
+  for (const pool of byModel.values()) {
+    const best = pool.items[0];
+    if (best && PRIORITY_RANK[effectivePriority(best, now, aging)] <= rank) continue;
+    pool.readAt = -Infinity;
+    pool.reading = undefined;
+    pool.generation += 1;
+  }
 }
 
 function queryFor(model: ModelSnapshot, now: number, limit: number): WaitingQuery {
@@ -166,10 +200,12 @@ async function takeNext(
   fleet: ModelSnapshot[],
   lease: Lease,
   report: CallReport | undefined,
-  prefetched: Promise<QueueItem[]> | undefined,
+  prefetched: Prefetch | undefined,
 ): Promise<NextRun | null | 'none'> {
   const now = deps.clock.now();
-  const waiting = await (prefetched?.catch(() => undefined) ?? Promise.resolve(undefined)).then((p) => p ?? candidatesFor(deps, model));
+  // A read from before a request that would lead the order was registered here is read again.
+  const usable = prefetched && prefetched.generation === generationOf(deps, model.spec.id) ? prefetched.items : undefined;
+  const waiting = await (usable?.catch(() => undefined) ?? Promise.resolve(undefined)).then((p) => (p && prefetched?.generation === generationOf(deps, model.spec.id) ? p : candidatesFor(deps, model)));
   for (const candidate of spread(byEffectiveOrder(waiting, now, deps.config.scheduler.aging_ms), deps, now)) {
     if (candidate.deadline <= now) {
       await new Expirer(deps).answer(candidate, fleet, now);
