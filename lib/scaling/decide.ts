@@ -2,7 +2,10 @@ import type { Config } from '../config/schema.js';
 import { PRIORITIES } from '../contracts/request.js';
 import type { Priority } from '../contracts/request.js';
 
-/** Lambda's limits on provisioned pollers (FACTS.md: MinimumPollers 1–200, MaximumPollers 1–2,000). */
+/**
+ * Lambda's limits on provisioned pollers: MinimumPollers 1–200, MaximumPollers 1–2,000
+ * (https://docs.aws.amazon.com/lambda/latest/api/API_ProvisionedPollerConfig.html).
+ */
 export const LAMBDA_MIN_POLLERS_LIMIT = 200;
 export const LAMBDA_MAX_POLLERS_LIMIT = 2_000;
 
