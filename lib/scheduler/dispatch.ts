@@ -64,7 +64,7 @@ export async function dispatch(deps: SchedulerDeps, opts: DispatchOptions = {}):
  */
 async function fleetFor(deps: SchedulerDeps, waiting: readonly QueueEntry[], now: number): Promise<ModelSnapshot[]> {
   const cached = await deps.snapshots.get(SNAPSHOT_MAX_AGE_MS);
-  if (waiting.some((item) => routeFor(deps, item, cached, now).length > 0)) return cached.map(copyState);
+  if (waiting.some((item) => cached.some((m) => hasRoom(deps, m, item, now)))) return cached.map(copyState);
   return (await deps.snapshots.fresh()).map(copyState);
 }
 

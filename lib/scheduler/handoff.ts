@@ -7,6 +7,7 @@ import { dispatch } from './dispatch.js';
 import { PRIORITY_RANK, byEffectiveOrder, effectivePriority, keyString } from './entry.js';
 import { Expirer } from './expire.js';
 import { wantsSlot } from './selection.js';
+import { containerState } from './container-state.js';
 
 /** How stale the fleet's static description and cooldowns may be when choosing a slot's next request. */
 const FLEET_MAX_AGE_MS = 1_000;
@@ -22,12 +23,9 @@ export interface NextRun {
 }
 
 /**
- * Requests a slot of this container is claiming right now, or claimed (or lost to another
- * claimer) in the last few seconds: the container's other slots, reading lists that may be a
- * moment old, pick others instead of sending writes that must be refused.
+ * How long a request a slot of this container claimed (or lost to another claimer) is skipped by
+ * its other slots, which read lists that may be a moment old: no writes that must be refused.
  */
-const claiming = new WeakMap<object, Map<string, number>>();
-/** How long a claimed request is skipped by this container's other slots. */
 const TAKEN_MS = 5_000;
 /** A freed slot picks at random among this many of the best waiting requests of the same rank. */
 const SPREAD = 16;
@@ -39,8 +37,8 @@ const SPREAD = 16;
  * write. Within a rank the deadline order is then approximate over `SPREAD` requests.
  */
 function spread<T extends QueueItem>(ordered: T[], deps: SchedulerDeps, now: number): T[] {
-  const busy = claiming.get(deps.queue);
-  const free = busy ? ordered.filter((i) => (busy.get(keyString(i.key)) ?? -Infinity) <= now) : ordered;
+  const { taken } = containerState(deps);
+  const free = ordered.filter((i) => (taken.get(keyString(i.key)) ?? -Infinity) <= now);
   const first = free[0];
   if (!first) return free;
   const rank = effectivePriority(first, now, deps.config.scheduler.aging_ms);
@@ -56,23 +54,17 @@ function spread<T extends QueueItem>(ordered: T[], deps: SchedulerDeps, now: num
 
 /** Skips `key` in this container's hand-off reads until `until`. */
 export function markTaken(deps: SchedulerDeps, key: string, until: number): void {
-  const map = claiming.get(deps.queue) ?? new Map<string, number>();
-  if (map.size > 10_000) for (const [k, t] of map) if (t <= deps.clock.now()) map.delete(k);
-  map.set(key, until);
-  claiming.set(deps.queue, map);
+  const { taken } = containerState(deps);
+  if (taken.size > 10_000) for (const [k, t] of taken) if (t <= deps.clock.now()) taken.delete(k);
+  taken.set(key, until);
 }
 
-/** When a freed slot of each model last found waiting work, per container. */
-const lastFound = new WeakMap<object, Map<string, number>>();
-
 function foundRecently(deps: SchedulerDeps, modelId: string, now: number): boolean {
-  return now - (lastFound.get(deps.queue)?.get(modelId) ?? -Infinity) < BUSY_WINDOW_MS;
+  return now - (containerState(deps).lastFound.get(modelId) ?? -Infinity) < BUSY_WINDOW_MS;
 }
 
 function noteFound(deps: SchedulerDeps, modelId: string, now: number): void {
-  const map = lastFound.get(deps.queue) ?? new Map<string, number>();
-  map.set(modelId, now);
-  lastFound.set(deps.queue, map);
+  containerState(deps).lastFound.set(modelId, now);
 }
 
 /**
@@ -104,16 +96,6 @@ export async function handOff(
   return undefined;
 }
 
-/** The best waiting requests for a model as this container last read them. */
-interface Pool {
-  items: QueueItem[];
-  readAt: number;
-  reading?: Promise<QueueItem[]>;
-  /** Bumped when a request that would lead this order was registered here since (see `noteWaiting`). */
-  generation: number;
-}
-
-const pools = new WeakMap<object, Map<string, Pool>>();
 /**
  * How old a container's read of a model's waiting requests may be for a freed slot to pick from
  * it. Under overload many slots free up per such interval: they share one read (skipping what this
@@ -124,12 +106,10 @@ const POOL_MAX_AGE_MS = 50;
 
 function candidatesFor(deps: SchedulerDeps, model: ModelSnapshot): Promise<QueueItem[]> {
   const now = deps.clock.now();
-  const byModel = pools.get(deps.queue) ?? new Map<string, Pool>();
-  pools.set(deps.queue, byModel);
-  const pool = byModel.get(model.spec.id) ?? { items: [], readAt: -Infinity, generation: 0 };
-  byModel.set(model.spec.id, pool);
-  const taken = claiming.get(deps.queue);
-  const fresh = pool.items.filter((i) => (taken?.get(keyString(i.key)) ?? -Infinity) <= now);
+  const { pools, taken } = containerState(deps);
+  const pool = pools.get(model.spec.id) ?? { items: [], readAt: -Infinity, generation: 0 };
+  pools.set(model.spec.id, pool);
+  const fresh = pool.items.filter((i) => (taken.get(keyString(i.key)) ?? -Infinity) <= now);
   if (now - pool.readAt <= POOL_MAX_AGE_MS && fresh.length > 0) return Promise.resolve(fresh);
   pool.reading ??= deps.queue
     .waiting(queryFor(model, now, HANDOFF_READ_LIMIT))
@@ -152,7 +132,7 @@ export interface Prefetch {
 }
 
 function generationOf(deps: SchedulerDeps, modelId: string): number {
-  return pools.get(deps.queue)?.get(modelId)?.generation ?? 0;
+  return containerState(deps).pools.get(modelId)?.generation ?? 0;
 }
 
 /**
@@ -175,8 +155,7 @@ export function prefetchNext(deps: SchedulerDeps, modelId: string): Prefetch | u
  * past it — forget such reads, so the next freed slot reads again and finds it.
  */
 export function noteWaiting(deps: SchedulerDeps, entry: QueueEntry): void {
-  const byModel = pools.get(deps.queue);
-  if (!byModel) return;
+  const byModel = containerState(deps).pools;
   const now = deps.clock.now();
   const aging = deps.config.scheduler.aging_ms;
   const rank = PRIORITY_RANK[effectivePriority(entry, now, aging)];
@@ -204,8 +183,8 @@ async function takeNext(
 ): Promise<NextRun | null | 'none'> {
   const now = deps.clock.now();
   // A read from before a request that would lead the order was registered here is read again.
-  const usable = prefetched && prefetched.generation === generationOf(deps, model.spec.id) ? prefetched.items : undefined;
-  const waiting = await (usable?.catch(() => undefined) ?? Promise.resolve(undefined)).then((p) => (p && prefetched?.generation === generationOf(deps, model.spec.id) ? p : candidatesFor(deps, model)));
+  const early = prefetched ? await prefetched.items.catch(() => undefined) : undefined;
+  const waiting = early && prefetched?.generation === generationOf(deps, model.spec.id) ? early : await candidatesFor(deps, model);
   for (const candidate of spread(byEffectiveOrder(waiting, now, deps.config.scheduler.aging_ms), deps, now)) {
     if (candidate.deadline <= now) {
       await new Expirer(deps).answer(candidate, fleet, now);

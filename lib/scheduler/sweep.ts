@@ -3,6 +3,7 @@ import type { QueueItem } from '../queue/types.js';
 import { Answerer, failureFor } from './answer.js';
 import type { SchedulerDeps } from './deps.js';
 import { requestOf } from './entry.js';
+import { containerState } from './container-state.js';
 import { ANSWER_CLAIM_MS } from './expire.js';
 
 /** How often one container looks for the work of dead calls (it is also what the reaper runs). */
@@ -25,13 +26,12 @@ export interface SweepResult {
   promoted: number;
 }
 
-const lastSweep = new WeakMap<object, number>();
-
 /** Runs {@link sweep} when this container has not in the last {@link SWEEP_EVERY_MS}. */
 export async function maybeSweep(deps: SchedulerDeps): Promise<SweepResult | undefined> {
   const now = deps.clock.now();
-  if (now - (lastSweep.get(deps.queue) ?? -Infinity) < SWEEP_EVERY_MS) return undefined;
-  lastSweep.set(deps.queue, now);
+  const state = containerState(deps);
+  if (now - state.lastSweep < SWEEP_EVERY_MS) return undefined;
+  state.lastSweep = now;
   return sweep(deps);
 }
 
