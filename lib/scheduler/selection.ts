@@ -26,15 +26,19 @@ export function hasRoom(ctx: Pick<SchedulerDeps, 'config'>, model: ModelSnapshot
 }
 
 /**
- * The entry's models with room, in routing order (the configured strategy), those that already
- * failed it last.
+ * The entry's models with room, in routing order (the configured strategy); models that already
+ * failed it only when every model that can serve it has.
  */
 export function routeFor(ctx: Ctx, entry: QueueEntry, fleet: readonly ModelSnapshot[], now: number): ModelSnapshot[] {
   const request = { task_type: entry.taskType, model_id: entry.modelId, session_id: sessionOf(entry) };
   const { eligible } = eligibleModels(request, fleet, now);
-  const ordered = ctx.router.order(request, eligible.filter((m) => hasRoom(ctx, m, entry, now)), now);
+  // A model that failed the request is used again only when no other can serve it (as `wantsSlot`
+  // decides for freed slots): the request rather waits for a busy or cooling model than retries
+  // on one that failed it.
   const failed = new Set(entry.failedModels);
-  return [...ordered.filter((m) => !failed.has(m.spec.id)), ...ordered.filter((m) => failed.has(m.spec.id))];
+  const untried = eligible.filter((m) => !failed.has(m.spec.id));
+  const usable = untried.length > 0 ? untried : eligible;
+  return ctx.router.order(request, usable.filter((m) => hasRoom(ctx, m, entry, now)), now);
 }
 
 /**
