@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mergeReports } from '../capacity/report.js';
 import type { CallReport, Lease } from '../capacity/types.js';
 import type { ModelConfig } from '../config/schema.js';
 import type { AgentRequest } from '../contracts/request.js';
@@ -100,18 +101,21 @@ class SlotRunner {
     let item = first;
     let owner = firstOwner;
     let lease = firstLease;
+    // Statistics of calls this slot finished without writing its capacity item (see `keepsLease`).
+    let unreported: CallReport | undefined;
     for (;;) {
       const outcome = await this.runOne(item, owner, lease);
       this.noteWake(outcome.wakeAt);
+      const report = mergeReports(unreported, outcome.report);
       if (!outcome.passOn) {
-        await this.deps.store.release(lease, outcome.report);
+        await this.deps.store.release(lease, report);
         this.noteWake((await dispatch(this.deps)).wakeAt);
         break;
       }
-      const next = await handOff(this.deps, lease, outcome.report, this.invocation, this.minRunMs(), outcome.prefetched);
+      const next = await handOff(this.deps, lease, report, this.invocation, this.minRunMs(), outcome.prefetched);
       if (!next) break;
       this.summary.handedOff += 1;
-      ({ item, owner, lease } = next);
+      ({ item, owner, lease, unreported } = next);
       moved(next);
     }
   }
