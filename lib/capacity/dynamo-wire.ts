@@ -13,6 +13,8 @@ export type WireBody = Record<string, unknown>;
 /** An item in DynamoDB's typed JSON. */
 export type WireItem = Record<string, AttributeValue>;
 
+export type WireListener = (op: DynamoOp, input: WireBody) => void;
+
 /**
  * How `TableIO` reaches DynamoDB: one low-level operation in, its output out. Failures throw an
  * `Error` whose `name` is DynamoDB's exception name (e.g. `ConditionalCheckFailedException`, with
@@ -20,8 +22,8 @@ export type WireItem = Record<string, AttributeValue>;
  */
 export interface DynamoWire {
   call(op: DynamoOp, input: WireBody): Promise<WireBody>;
-  /** Sees every operation issued (benchmarks count them by `<Op>Command`). */
-  observe(listener: (op: DynamoOp) => void): void;
+  /** Sees every operation issued, with its input (benchmarks count them by `<Op>Command`). */
+  observe(listener: WireListener): void;
   close(): void;
 }
 
@@ -41,18 +43,18 @@ type AnyCommandInput = ConstructorParameters<(typeof COMMANDS)[DynamoOp]>[0];
 
 /** The AWS SDK v3 client as a wire (`dynamodb.client: sdk`, or any client built elsewhere). */
 export class SdkDynamoWire implements DynamoWire {
-  private readonly listeners: ((op: DynamoOp) => void)[] = [];
+  private readonly listeners: WireListener[] = [];
 
   constructor(private readonly client: DynamoDBClient) {}
 
   async call(op: DynamoOp, input: WireBody): Promise<WireBody> {
-    for (const l of this.listeners) l(op);
+    for (const l of this.listeners) l(op, input);
     const Command = COMMANDS[op] as new (input: AnyCommandInput) => UpdateItemCommand;
     const out = await this.client.send(new Command(input as unknown as AnyCommandInput));
     return out as unknown as WireBody;
   }
 
-  observe(listener: (op: DynamoOp) => void): void {
+  observe(listener: WireListener): void {
     this.listeners.push(listener);
   }
 

@@ -40,9 +40,10 @@ export function createSchedulerDeps(config: Config, overrides: Partial<Scheduler
   const dynamo = createDynamoClient(config.dynamodb);
   const tableOps = new Map<string, number>();
   // Counts DynamoDB calls by command (benchmarks report operations per request).
-  wireFor(dynamo).observe((op) => {
-    const name = `${op}Command`;
-    tableOps.set(name, (tableOps.get(name) ?? 0) + 1);
+  const tableKind = (name: unknown): string => (name === config.capacity.table ? 'capacity' : name === config.capacity.queue_table ? 'queue' : 'other');
+  wireFor(dynamo).observe((op, input) => {
+    // By command, and by table (`capacity.UpdateItemCommand`): the bench reports both.
+    for (const name of [`${op}Command`, `${tableKind(input['TableName'])}.${op}Command`]) tableOps.set(name, (tableOps.get(name) ?? 0) + 1);
   });
   const llm = overrides.llm ?? pooledLlm(new LlmClientPool({ models: config.models, maxConnections: config.connection_pool.max_connections }));
   const store = overrides.store ?? createCapacityStore(config, { client: dynamo });
