@@ -25,7 +25,7 @@ export function sampleOf(schema: unknown, depth = 0): unknown {
   if (!isRecord(schema) || depth > 6) return null;
   if (Array.isArray(schema['enum']) && schema['enum'].length > 0) return schema['enum'][0];
   if ('const' in schema) return schema['const'];
-  const type = Array.isArray(schema['type']) ? schema['type'][0] : schema['type'];
+  const type: unknown = Array.isArray(schema['type']) ? (schema['type'] as unknown[])[0] : schema['type'];
   switch (type) {
     case 'object': {
       const props = isRecord(schema['properties']) ? schema['properties'] : {};
