@@ -17,6 +17,7 @@ import { keyString, requestOf } from './entry.js';
 import { handOff, prefetchNext } from './handoff.js';
 import type { Prefetch } from './handoff.js';
 import { keepCallAlive } from './keepalive.js';
+import { callModelStreaming } from './stream-publisher.js';
 
 /** Shortest model call worth starting; with less time left the request goes back to the queue. */
 export const MIN_CALL_MS = 1_000;
@@ -168,7 +169,7 @@ class SlotRunner {
     this.summary.calls += 1;
     let answer;
     try {
-      answer = await this.deps.llm.call(spec, request, { timeoutMs });
+      answer = await callModelStreaming(this.deps, spec, request, item, attempts, { timeoutMs });
     } catch (err) {
       stop();
       return this.onFailure({ ...item, attempts }, owner, request, spec, classifyError(err), this.deps.clock.now() - started);
@@ -185,6 +186,8 @@ class SlotRunner {
       queuedMs: Math.max(0, started - item.firstSeen),
       llmMs: answer.latencyMs,
       attempts,
+      toolCalls: answer.toolCalls,
+      finishReason: answer.finishReason,
     });
     const prefetched = prefetchNext(this.deps, spec.id);
     if (await this.answers.finish({ ...item, attempts }, owner, result, request)) this.summary.completed += 1;
