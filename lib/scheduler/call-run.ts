@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mergeReports } from '../capacity/report.js';
 import type { CallReport, Lease } from '../capacity/types.js';
 import type { ModelConfig } from '../config/schema.js';
@@ -16,6 +15,7 @@ import { dispatch } from './dispatch.js';
 import { keyString, requestOf } from './entry.js';
 import { handOff, prefetchNext } from './handoff.js';
 import type { Prefetch } from './handoff.js';
+import { adoptAssignment } from './adopt.js';
 import { keepCallAlive } from './keepalive.js';
 import { callModelStreaming } from './stream-publisher.js';
 
@@ -76,7 +76,7 @@ class SlotRunner {
   }
 
   async run(assignment: CallAssignment, prefetched?: QueueItem): Promise<void> {
-    const adopted = await this.adopt(assignment, prefetched);
+    const adopted = await adoptAssignment(this.deps, this.invocation, assignment, prefetched);
     if (!adopted) {
       this.summary.skipped += 1;
       return;
@@ -119,26 +119,6 @@ class SlotRunner {
       ({ item, owner, lease, unreported } = next);
       moved(next);
     }
-  }
-
-  /**
-   * Makes the dispatcher's claim this invocation's. Where one event may start the function twice
-   * (Lambda async invoke), a conditional write moves the claim to an owner only this invocation
-   * has, so a second copy of the event finds it taken and calls no model (and leaves the lease to
-   * the first copy).
-   */
-  private async adopt(a: CallAssignment, prefetched?: QueueItem): Promise<{ item: QueueItem; owner: string } | undefined> {
-    const { queue, clock, config } = this.deps;
-    if (this.deps.calls.mayDuplicate) {
-      const owner = `${a.owner}/${this.invocation.requestId ?? randomUUID()}`;
-      const item = await queue.adopt(a.key, a.owner, owner, config.scheduler.claim_ttl_ms, clock.now());
-      return item ? { item, owner } : undefined;
-    }
-    // In process the dispatcher's own claim comes along; otherwise read it back.
-    const item = prefetched?.owner === a.owner ? prefetched : await queue.get(a.key);
-    if (item?.state === 'running' && item.owner === a.owner) return { item, owner: a.owner };
-    await this.deps.store.release(a.lease);
-    return undefined;
   }
 
   private noteWake(at: number | undefined): void {
