@@ -1,23 +1,40 @@
-// Bundles each Lambda entry point in functions/ into dist/<name>.mjs (ESM, Node 20+/22 runtime).
-import { readdirSync } from 'node:fs';
+// Bundles each Lambda entry point in functions/ into dist/<name>.mjs (ESM, Node 22 runtime):
+// minified, one self-contained file per function (serverless.yml packages each on its own).
+// Source maps only with AGENTSCHED_SOURCEMAPS=1, written to dist/maps/ — outside the zips — for
+// symbolicating a stack trace by hand (https://esbuild.github.io/api/#sourcemap).
+import { readdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const entryPoints = readdirSync('functions')
   .filter((f) => f.endsWith('.ts'))
   .map((f) => `functions/${f}`);
+const maps = process.env['AGENTSCHED_SOURCEMAPS'] === '1';
 
-await build({
+rmSync('dist', { recursive: true, force: true });
+const result = await build({
   entryPoints,
   outdir: 'dist',
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'esm',
   outExtension: { '.js': '.mjs' },
-  sourcemap: 'linked',
+  minify: true,
+  // Keep class and function names: errors are matched and logged by name (AgentSchedError).
+  keepNames: true,
+  sourcemap: maps ? 'external' : false,
   legalComments: 'none',
   logLevel: 'warning',
+  metafile: maps,
   // CommonJS dependencies (kafkajs) call require(): give the ESM bundle one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-process.stdout.write(`built ${entryPoints.length} functions into dist/\n`);
+if (maps) {
+  // External maps sit next to the bundles; move them out of the packaged paths.
+  const { renameSync, mkdirSync } = await import('node:fs');
+  mkdirSync('dist/maps', { recursive: true });
+  for (const out of Object.keys(result.metafile?.outputs ?? {}).filter((f) => f.endsWith('.map'))) {
+    renameSync(out, out.replace(/^dist\//, 'dist/maps/'));
+  }
+}
+process.stdout.write(`built ${entryPoints.length} functions into dist/${maps ? ' (source maps in dist/maps)' : ''}\n`);

@@ -1,5 +1,4 @@
 import type { ConnectionOptions } from 'node:tls';
-import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import type { SASLOptions } from 'kafkajs';
 import { z } from 'zod';
 import type { KafkaSecurity, SecretRef } from '../config/kafka-security.js';
@@ -59,7 +58,11 @@ function tlsOptions(ca: string[] | undefined, serverName: string | undefined, ex
   return Object.keys(opts).length === 0 ? true : opts;
 }
 
-const defaultMskToken = async (region: string): Promise<string> => (await generateAuthToken({ region })).token;
+// Loaded on first use: only MSK IAM stages pay for the signer and its credential providers.
+const defaultMskToken = async (region: string): Promise<string> => {
+  const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
+  return (await generateAuthToken({ region })).token;
+};
 
 /**
  * `kafka.security` → kafkajs `ssl` / `sasl`. Secrets are read once here (at client creation):

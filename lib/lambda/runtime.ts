@@ -7,6 +7,7 @@ import { LlmClientPool } from '../llm/pool.js';
 import { LambdaCallInvoker } from '../local/call-invoker.js';
 import { createEmfMetrics } from '../metrics/emf.js';
 import { kafkaLogSink } from '../observability/index.js';
+import { withTotals } from '../observability/totals.js';
 import type { Observability } from '../observability/index.js';
 import type { SchedulerDeps } from '../scheduler/deps.js';
 import { CALL_FUNCTION_ENV, createSchedulerDeps } from '../scheduler/factory.js';
@@ -55,7 +56,7 @@ export async function createFunctionDeps(rt: FunctionRuntime, env: NodeJS.Proces
   const functionName = env[CALL_FUNCTION_ENV];
   const endpoint = config.aws.lambda_endpoint;
   return createSchedulerDeps(config, {
-    metrics: createEmfMetrics(rt.obs.name),
+    metrics: withTotals(createEmfMetrics(rt.obs.name), rt.obs.metrics),
     logger: powertoolsLogger(rt.obs.logger),
     publisher,
     llm,

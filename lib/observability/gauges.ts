@@ -34,8 +34,11 @@ export async function recordQueueGauges(metrics: Metrics, queue: WorkQueue, now:
   }
 }
 
-/** Slots in use over capacity, per model, in percent. */
+/** Slots in use over capacity, per model and over the whole fleet, in percent. */
 export function recordFleetGauges(metrics: Metrics, models: readonly ModelSnapshot[]): void {
+  const used = models.reduce((n, m) => n + Math.min(m.state.inFlight, m.spec.capacity), 0);
+  const capacity = models.reduce((n, m) => n + m.spec.capacity, 0);
+  if (capacity > 0) metrics.addMetric(GAUGES.utilization, MetricUnit.Percent, (100 * used) / capacity);
   for (const m of models) {
     const pct = m.spec.capacity > 0 ? (100 * m.state.inFlight) / m.spec.capacity : 0;
     gauge(metrics, GAUGES.utilization, MetricUnit.Percent, { model: m.spec.id }, Math.min(100, pct));

@@ -16,9 +16,15 @@ export interface Observability {
   metrics: Metrics;
 }
 
+/** The `service` dimension of the totals and gauges the alarms read: the same for every function. */
+export const OBSERVED_SERVICE = 'agentsched';
+
 export function createObservability(name: string): Observability {
-  const serviceName = `agentsched-${name}`;
-  return { name, logger: new Logger({ serviceName }), metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }) };
+  return {
+    name,
+    logger: new Logger({ serviceName: `agentsched-${name}` }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: OBSERVED_SERVICE }),
+  };
 }
 
 /** Puts the invocation's correlation ids on every log line (cleared by injectLambdaContext's resetKeys). */

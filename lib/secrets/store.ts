@@ -1,5 +1,5 @@
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { SecretRef } from '../config/kafka-security.js';
 import { toError } from '../errors/index.js';
 import type { SecretResolver } from '../llm/api-key.js';
@@ -36,16 +36,18 @@ const requestHandler = { requestTimeout: 5_000, connectionTimeout: 2_000 };
 export function createAwsSecretStore(opts: AwsSecretStoreOptions): SecretStore {
   const env = opts.env ?? process.env;
   const clientConfig = { region: opts.region, requestHandler, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) };
-  let secrets: SecretsProvider | undefined;
-  let ssm: SSMProvider | undefined;
+  // The providers (and their SDK clients) load on first use: a function without secrets never
+  // pays for them at cold start.
+  let secrets: Promise<SecretsProvider> | undefined;
+  let ssm: Promise<SSMProvider> | undefined;
   const read = async (ref: SecretRef): Promise<string | Uint8Array | undefined> => {
     if ('env' in ref) return env[ref.env];
     if ('secret' in ref) {
-      secrets ??= new SecretsProvider({ clientConfig });
-      return secrets.get(ref.secret, { maxAge: opts.maxAgeSeconds });
+      secrets ??= import('@aws-lambda-powertools/parameters/secrets').then((m) => new m.SecretsProvider({ clientConfig }));
+      return (await secrets).get(ref.secret, { maxAge: opts.maxAgeSeconds });
     }
-    ssm ??= new SSMProvider({ clientConfig });
-    return ssm.get(ref.ssm, { decrypt: true, maxAge: opts.maxAgeSeconds });
+    ssm ??= import('@aws-lambda-powertools/parameters/ssm').then((m) => new m.SSMProvider({ clientConfig }));
+    return (await ssm).get(ref.ssm, { decrypt: true, maxAge: opts.maxAgeSeconds });
   };
   return {
     async get(ref) {
