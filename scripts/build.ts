@@ -1,5 +1,8 @@
-// Bundles each Lambda entry point in functions/ into dist/<name>.mjs (ESM, Node 22 runtime):
-// minified, one self-contained file per function (serverless.yml packages each on its own).
+// Bundles each Lambda entry point in functions/ into dist/<name>.mjs (ESM, Node 22 runtime),
+// minified. Code shared by the functions and code loaded only on demand (the Secrets Manager /
+// SSM providers, the MSK IAM signer) go to dist/chunks/: a function compiles at cold start only
+// what it imports statically, so a stage without secrets never parses those clients.
+// serverless.yml packages each function's entry with the chunks.
 // Source maps only with AGENTSCHED_SOURCEMAPS=1, written to dist/maps/ — outside the zips — for
 // symbolicating a stack trace by hand (https://esbuild.github.io/api/#sourcemap).
 import { readdirSync, rmSync } from 'node:fs';
@@ -19,6 +22,8 @@ const result = await build({
   target: 'node22',
   format: 'esm',
   outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   minify: true,
   // Keep class and function names: errors are matched and logged by name (AgentSchedError).
   keepNames: true,

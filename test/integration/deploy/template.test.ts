@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -127,13 +127,19 @@ describe('serverless package for a production-like stage (MSK, IAM auth)', () =>
     expect(conf.Properties).toMatchObject({ FunctionName: { Ref: 'CallLambdaFunction' }, MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
   });
 
-  it('one zip per function: its minified bundle and the stage\'s config file, no source maps', async () => {
+  it('one zip per function: its minified entry, the chunks and the stage\'s config file, no source maps', async () => {
     for (const fn of ['schedule', 'call', 'reaper', 'autoscale']) {
       const entries = await listZip(join(dir, `${fn}.zip`));
-      expect(entries.sort()).toEqual(['config/agentsched.example.yaml', `dist/${fn}.mjs`]);
+      const chunks = entries.filter((e) => e.startsWith('dist/chunks/'));
+      expect(chunks.length).toBeGreaterThan(0);
+      expect(chunks.every((c) => c.endsWith('.mjs'))).toBe(true);
+      expect(entries.filter((e) => !chunks.includes(e)).sort()).toEqual(['config/agentsched.example.yaml', `dist/${fn}.mjs`]);
       expect(t.Resources[`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`]!.Properties['Environment']).toMatchObject({ Variables: { AGENTSCHED_CONFIG: 'config/agentsched.example.yaml' } });
     }
     expect(readFileSync('dist/schedule.mjs', 'utf8')).not.toContain('sourceMappingURL');
+    // Minified: the largest chunk has (almost) no line breaks.
+    const largest = readdirSync('dist/chunks').map((f) => readFileSync(join('dist/chunks', f), 'utf8')).sort((a, b) => b.length - a.length)[0]!;
+    expect(largest.split('\n').length).toBeLessThan(largest.length / 1_000);
   });
 });
 
