@@ -140,7 +140,7 @@ export function resolveStage(input: StageInput): Stage {
     try {
       config = loadConfig(configPath, {});
     } catch (err: unknown) {
-      problems.push(`config file invalid: ${toError(err).message}`);
+      problems.push(`config file invalid: ${toError(err).message.replace(configPath, configFile)}`);
     }
   }
   const msk = parseMsk(p('mskClusterArn'), problems);
