@@ -55,7 +55,10 @@ export function createAwsSecretStore(opts: AwsSecretStoreOptions): SecretStore {
       try {
         value = await read(ref);
       } catch (err: unknown) {
-        throw new SecretUnavailableError(secretRefName(ref), `cannot be read (${toError(err).name}: ${toError(err).message})`, { cause: err });
+        // Powertools wraps the SDK's error (GetParameterError): name the AWS error itself.
+        const e = toError(err);
+        const inner = e.cause instanceof Error ? e.cause : e;
+        throw new SecretUnavailableError(secretRefName(ref), `cannot be read (${inner.name}: ${inner.message})`, { cause: err });
       }
       if (value === undefined || value.length === 0) throw new SecretUnavailableError(secretRefName(ref), 'is not set or empty');
       return typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
