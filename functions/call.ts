@@ -1,5 +1,6 @@
 import { loadConfig } from '../lib/config/load.js';
-import { createFunctionDeps, createFunctionRuntime } from '../lib/lambda/runtime.js';
+import { createFunctionDeps } from '../lib/lambda/deps.js';
+import { createFunctionRuntime } from '../lib/lambda/runtime.js';
 import { createObservability, observabilityMiddleware } from '../lib/observability/index.js';
 import { createCallHandler } from '../lib/scheduler/handler.js';
 

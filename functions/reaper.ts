@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { loadConfig } from '../lib/config/load.js';
-import { createFunctionDeps, createFunctionRuntime } from '../lib/lambda/runtime.js';
+import { createFunctionDeps } from '../lib/lambda/deps.js';
+import { createFunctionRuntime } from '../lib/lambda/runtime.js';
 import { recordFleetGauges, recordQueueGauges } from '../lib/observability/gauges.js';
 import { createObservability, observabilityMiddleware } from '../lib/observability/index.js';
 import { dispatch } from '../lib/scheduler/dispatch.js';

@@ -3,6 +3,7 @@
 //   npx tsx scripts/measure-bundles.ts [--runs 15]
 //   npx tsx scripts/measure-bundles.ts --dir /tmp/other/dist --config /tmp/other/agentsched.yaml
 //                                       # another build's bundles (no build, no zips)
+//   … --enable-source-maps               # import as with NODE_OPTIONS=--enable-source-maps
 //
 // Builds (scripts/build.ts), packages the `local` stage offline (osls), then for each function:
 // the zip serverless would upload, the bundle, and the time a fresh Node process takes to import
@@ -16,7 +17,8 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, dir: { type: 'string' }, config: { type: 'string' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, dir: { type: 'string' }, config: { type: 'string' }, 'enable-source-maps': { type: 'boolean', default: false } } });
+const nodeFlags = values['enable-source-maps'] ? ['--enable-source-maps'] : [];
 const runs = Math.max(1, Number(values.runs));
 const FUNCTIONS = ['schedule', 'call', 'reaper', 'autoscale'];
 const dir = values.dir ?? 'dist';
@@ -42,7 +44,7 @@ const env = {
 
 function importMs(file: string): number {
   const code = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(resolve(file)).href)}); process.stdout.write(String(performance.now() - t));`;
-  const r = spawnSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', code], { env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--no-warnings', ...nodeFlags, '--input-type=module', '-e', code], { env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`importing ${file} failed: ${r.stderr}`);
   return Number(r.stdout);
 }
@@ -74,4 +76,4 @@ for (const fn of FUNCTIONS) {
     import_ms_max: round(Math.max(...times)),
   };
 }
-process.stdout.write(`${JSON.stringify({ node: process.version, dir, runs, functions }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ node: process.version, dir, runs, enable_source_maps: nodeFlags.length > 0, functions }, null, 2)}\n`);
