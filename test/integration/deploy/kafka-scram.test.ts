@@ -9,11 +9,11 @@ import { createFunctionRuntime, functionKafkaOptions } from '../../../lib/lambda
 import { consumeUntil } from '../../../lib/local/consumer.js';
 import { createObservability } from '../../../lib/observability/index.js';
 import { adminLag } from '../../../lib/scaling/lag.js';
-import { startScramBroker } from './scram-broker.js';
-import type { ScramBroker } from './scram-broker.js';
+import { startScramBroker } from './extra-broker.js';
+import type { ExtraBroker } from './extra-broker.js';
 
 const PASSWORD = randomUUID();
-let broker: ScramBroker;
+let broker: ExtraBroker & { brokers: string[] };
 beforeAll(async () => {
   broker = await startScramBroker({ agentsched: PASSWORD });
 }, 150_000);
