@@ -3,6 +3,7 @@ import { createDynamoClient } from '../capacity/dynamo-client.js';
 import { wireFor } from '../capacity/dynamo-wire.js';
 import { createCapacityStore } from '../capacity/index.js';
 import type { Config } from '../config/schema.js';
+import { CoalescingPublisher } from '../kafka/coalescing-publisher.js';
 import { getSharedPublisher } from '../kafka/kafkajs-publisher.js';
 import { LlmClientPool } from '../llm/pool.js';
 import { LambdaCallInvoker } from '../local/call-invoker.js';
@@ -47,7 +48,8 @@ export function createSchedulerDeps(config: Config, overrides: Partial<Scheduler
   });
   const llm = overrides.llm ?? pooledLlm(new LlmClientPool({ models: config.models, maxConnections: config.connection_pool.max_connections }));
   const store = overrides.store ?? createCapacityStore(config, { client: dynamo });
-  const publisher = overrides.publisher ?? getSharedPublisher({ brokers: config.kafka.bootstrap_servers, clientId: config.kafka.client_id });
+  // One ordered path to Kafka for the container; produce requests gather what waits (see CoalescingPublisher).
+  const publisher = new CoalescingPublisher(overrides.publisher ?? getSharedPublisher({ brokers: config.kafka.bootstrap_servers, clientId: config.kafka.client_id }));
   const metrics = overrides.metrics ?? new InMemoryMetrics();
   const logger = overrides.logger ?? silentLogger;
   return {
