@@ -5,7 +5,7 @@ import { loadConfig } from '../lib/config/load.js';
 import { withAdmin } from '../lib/kafka/admin.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { createFunctionRuntime, functionKafkaOptions } from '../lib/lambda/runtime.js';
-import { recordLag } from '../lib/observability/gauges.js';
+import { recordAutoscaleRun, recordLag } from '../lib/observability/gauges.js';
 import { createObservability, observabilityMiddleware } from '../lib/observability/index.js';
 import { autoscale } from '../lib/scaling/autoscaler.js';
 import type { AutoscaleOutcome } from '../lib/scaling/autoscaler.js';
@@ -38,6 +38,7 @@ export const handler = middy(async (): Promise<AutoscaleOutcome[]> => {
       onDemand: env.onDemand,
     }),
   );
+  recordAutoscaleRun(rt.obs.metrics, outcomes);
   for (const o of outcomes) {
     if (o.error !== undefined) rt.obs.logger.warn('autoscale failed for a mapping', { ...o });
     else rt.obs.logger.info(o.applied !== undefined ? 'pollers changed' : 'pollers kept', { ...o });

@@ -45,6 +45,12 @@ export function recordFleetGauges(metrics: Metrics, models: readonly ModelSnapsh
   }
 }
 
+/** One autoscaler run: mappings whose pollers changed, and mappings it could not handle. */
+export function recordAutoscaleRun(metrics: Metrics, outcomes: readonly { applied?: unknown; error?: unknown }[]): void {
+  metrics.addMetric('autoscale_changed', MetricUnit.Count, outcomes.filter((o) => o.applied !== undefined).length);
+  metrics.addMetric('autoscale_failed', MetricUnit.Count, outcomes.filter((o) => o.error !== undefined).length);
+}
+
 /** Consumer lag of one mapping's group on its topic. */
 export function recordLag(metrics: Metrics, lag: TopicLag): void {
   gauge(metrics, GAUGES.lag, MetricUnit.Count, { topic: lag.topic }, lag.lag);
