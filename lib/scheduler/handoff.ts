@@ -152,6 +152,10 @@ export function prefetchNext(deps: SchedulerDeps, modelId: string): Prefetch | u
     const model = fleet.find((m) => m.spec.id === modelId);
     return model ? candidatesFor(deps, model) : [];
   });
+  // Awaited only if the slot moves on (`takeNext`, which then reads again on failure): a read that
+  // fails while nobody waits for it (the answer's store failed, the table is down) must not become
+  // an unhandled rejection, which ends the process.
+  void items.catch(() => undefined);
   return { modelId, generation: generationOf(deps, modelId), items };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeReports } from '../../../lib/capacity/report.js';
 import type { CallReport, Lease, ModelSnapshot } from '../../../lib/capacity/types.js';
-import { handOff } from '../../../lib/scheduler/handoff.js';
+import { handOff, prefetchNext } from '../../../lib/scheduler/handoff.js';
 import { keepsLease } from '../../../lib/scheduler/keep-lease.js';
 import { harness, longInvocation, model, testConfig } from './fixtures.js';
 import type { Harness } from './fixtures.js';
@@ -108,5 +108,27 @@ describe('Function: mergeReports', () => {
     expect(mergeReports(mergeReports(ok, ok), failed)).toEqual({ ...failed, calls: 3, promptTokens: 6, completionTokens: 8 });
     expect(mergeReports(undefined, ok)).toBe(ok);
     expect(() => mergeReports(failed, ok)).toThrow(/written at once/);
+  });
+});
+
+describe('Function: prefetchNext', () => {
+  it('leaves no unhandled rejection when its read fails and nobody waits for it (the table is down)', async () => {
+    // Prepare: a busy model (a freed slot found work), then the queue stops answering.
+    const h = await harness(testConfig([model('m', 1)]), { wrapCalls: () => recordingCalls(false) });
+    await busySlot(h, 'm');
+    h.queue.waiting = () => Promise.reject(new Error('queue table query failed: connect ECONNREFUSED'));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+
+    // Act: the read starts; the answer's store then fails, so nobody awaits it.
+    const prefetch = prefetchNext(h.deps, 'm');
+    await new Promise((r) => setTimeout(r, 20));
+    process.off('unhandledRejection', onUnhandled);
+
+    // Assess: no unhandled rejection; whoever does await it still sees the failure.
+    expect(prefetch).toBeDefined();
+    expect(unhandled).toEqual([]);
+    await expect(prefetch!.items).rejects.toThrow('ECONNREFUSED');
   });
 });
