@@ -103,8 +103,12 @@ export const DRILLS: readonly Drill[] = [
     fits: (kind, status, code) => status === 'completed' || (kind === 'short_deadline' && code === 'deadline_exceeded'),
     extra: (m) => {
       const completed = m.outcomes.filter((o) => o.status === 'completed').length;
-      // Every model call the fleet saw (counted from the end of the warm-up) belongs to a completed request.
-      return { no_model_call_for_expired: m.sim.requests <= completed };
+      const expired = m.outcomes.filter((o) => o.code === 'deadline_exceeded').length;
+      // Every model call the fleet saw (counted from the end of the warm-up) either completed a
+      // request, or was a request started with the little time it had left (README "Deadlines")
+      // and cut at its deadline; the rest of the expired ones never reached a model.
+      const cut = m.sim.requests - completed;
+      return { calls_only_for_completed_or_started_in_time: m.sim.completed === completed && cut >= 0 && cut <= expired };
     },
   },
 ];

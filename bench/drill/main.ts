@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { services } from '../load/env.js';
 import { stopAll } from '../load/procs.js';
 import { DRILL_NAMES, DRILLS } from './drills.js';
-import { header, line } from './report.js';
+import { errorRow, header, line } from './report.js';
 import type { DrillRow } from './report.js';
 import { runDrill } from './run-drill.js';
 import type { DrillEnv } from './run-drill.js';
@@ -61,7 +61,9 @@ export async function runDrills(args: DrillArgs, print: (row: DrillRow) => void 
     if (args.drills.some((d) => d.needs?.kafka === 'own')) env.own.kafka = await startOwn(ROOT, 'kafka', shared);
     if (args.drills.some((d) => d.needs?.dynamodb === 'own')) env.own.dynamodb = await startOwn(ROOT, 'dynamodb', shared);
     for (const drill of args.drills) {
-      const row = await runDrill(drill, { requests: args.requests, rate: args.rate, small: args.requests < 300 }, env);
+      const row = await runDrill(drill, { requests: args.requests, rate: args.rate, small: args.requests < 300 }, env).catch((err: unknown) =>
+        errorRow(drill.name, args.requests, err),
+      );
       rows.push(row);
       print(row);
     }

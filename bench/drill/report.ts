@@ -17,6 +17,9 @@ export interface DrillRow {
   duplicates_flagged: number;
   dead_letters: number;
   violations: number;
+  /** Calls the simulated fleet received after the warm-up, and how many it answered 200. */
+  model_calls: number;
+  model_calls_completed: number;
   leaked_leases: number;
   reaped_leases: number;
   left_in_queue: number;
@@ -68,6 +71,8 @@ export function rowOf(drill: Drill, m: Measured): DrillRow {
     duplicates_flagged: o.reduce((n, x) => n + x.flagged, 0),
     dead_letters: o.reduce((n, x) => n + x.deadLetters, 0),
     violations: m.sim.violations,
+    model_calls: m.sim.requests,
+    model_calls_completed: m.sim.completed,
     leaked_leases: m.leasesLeft,
     reaped_leases: m.reaped,
     left_in_queue: m.queueLeft,
@@ -112,4 +117,33 @@ export function header(): string {
 
 export function line(r: DrillRow): string {
   return `| ${COLUMNS.map(([, f]) => f(r)).join(' | ')} |`;
+}
+
+/** The row of a drill that could not run to the end (its harness or the system failed outright). */
+export function errorRow(drill: string, requests: number, err: unknown): DrillRow {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  return {
+    drill,
+    requests,
+    answered: 0,
+    lost: requests,
+    completed: 0,
+    failed: 0,
+    unfit: 0,
+    duplicates: 0,
+    duplicates_identical: true,
+    duplicates_flagged: 0,
+    dead_letters: 0,
+    violations: 0,
+    model_calls: 0,
+    model_calls_completed: 0,
+    leaked_leases: 0,
+    reaped_leases: 0,
+    left_in_queue: 0,
+    recovery_s: null,
+    fault_s: null,
+    extra: {},
+    failed_checks: [`error: ${message}`],
+    ok: false,
+  };
 }

@@ -43,17 +43,16 @@ async function settledLeftovers(stack: DrillStack, waitMs: number): Promise<{ re
 
 export async function runDrill(drill: Drill, size: DrillSize, env: DrillEnv): Promise<DrillRow> {
   let proxy: SilentProxy | undefined;
-  const dynamodbDirect = env.own.dynamodb?.address ?? env.shared.dynamodb;
+  const ownTable = drill.needs?.dynamodb === 'own' ? env.own.dynamodb : undefined;
+  if (drill.needs?.dynamodb === 'own' && !ownTable) throw new Error(`drill ${drill.name}: its own DynamoDB Local was not started`);
+  const dynamodbDirect = ownTable?.address ?? env.shared.dynamodb;
   if (drill.needs?.dynamodb === 'proxy') {
     const u = new URL(dynamodbDirect);
     proxy = await startSilentProxy({ host: u.hostname, port: Number(u.port || 80) });
   }
-  const endpoints = {
-    brokers: env.own.kafka && drill.needs?.kafka === 'own' ? [env.own.kafka.address] : env.shared.brokers,
-    dynamodb: proxy?.url ?? (drill.needs?.dynamodb === 'own' ? dynamodbDirect : env.shared.dynamodb),
-    dynamodbDirect: drill.needs?.dynamodb === 'own' ? dynamodbDirect : env.shared.dynamodb,
-  };
-  const stack = await startDrillStack({ root: env.root, drill, endpoints, own: drill.needs?.kafka || drill.needs?.dynamodb === 'own' ? env.own : {}, proxy, log: env.log });
+  const ownBroker = drill.needs?.kafka === 'own' ? env.own.kafka : undefined;
+  const endpoints = { brokers: ownBroker ? [ownBroker.address] : env.shared.brokers, dynamodb: proxy?.url ?? dynamodbDirect, dynamodbDirect };
+  const stack = await startDrillStack({ root: env.root, drill, endpoints, own: { ...(ownBroker ? { kafka: ownBroker } : {}), ...(ownTable ? { dynamodb: ownTable } : {}) }, proxy, log: env.log });
   const load = new LoadSession(endpoints.brokers, stack.id, stack.topics);
   try {
     await load.start();
