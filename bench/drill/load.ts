@@ -104,7 +104,7 @@ export class LoadSession {
   private track(req: PlannedRequest, measured: boolean): { id: string; cid: string; t: Tracked } {
     const cid = randomUUID();
     const id = `${measured ? 'drill' : 'warmup'}_${randomUUID().slice(0, 8)}`;
-    const t: Tracked = { out: { kind: req.kind, sent: Date.now(), answeredAt: null, status: null, code: null, copies: 0, identical: true, flagged: 0, deadLetters: 0 } };
+    const t: Tracked = { out: { id, cid, priority: req.priority, kind: req.kind, sent: Date.now(), answeredAt: null, status: null, code: null, copies: 0, identical: true, flagged: 0, deadLetters: 0 } };
     this.byCid.set(cid, t);
     this.byId.set(id, t);
     if (measured) this.measured.push(t);

@@ -27,6 +27,9 @@ export interface DrillRow {
   recovery_s: number | null;
   fault_s: number | null;
   extra: Record<string, boolean>;
+  /** Requests without their answer: where each is (only when some are lost). */
+  lost_detail?: Measured['lostDetail'];
+  lag?: Record<string, number>;
   failed_checks: string[];
   ok: boolean;
 }
@@ -79,6 +82,7 @@ export function rowOf(drill: Drill, m: Measured): DrillRow {
     recovery_s: recoverySeconds(m),
     fault_s: m.fault && m.fault.end !== null ? round1((m.fault.end - m.fault.start) / 1000) : null,
     extra,
+    ...(m.lostDetail.length > 0 ? { lost_detail: m.lostDetail, lag: m.lag } : {}),
     failed_checks: [],
     ok: true,
   };

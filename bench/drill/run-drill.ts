@@ -74,8 +74,20 @@ export async function runDrill(drill: Drill, size: DrillSize, env: DrillEnv): Pr
     await load.drain(30_000, 300_000, 2_000);
     const left = await settledLeftovers(stack, 20_000);
     const simStats = stack.sim.stats();
+    const outcomes = load.outcomes();
+    const lostDetail = [];
+    for (const x of outcomes.filter((y) => y.copies === 0 && y.kind !== 'poison_no_correlation')) {
+      lostDetail.push({
+        id: x.id,
+        priority: x.priority,
+        kind: x.kind,
+        sent_after_fault_s: window ? Math.round((x.sent - window.start) / 100) / 10 : null,
+        queue_state: await stack.queueState(x.id, x.cid).catch((e: unknown) => `unreadable: ${(e as Error).message}`),
+      });
+    }
+    const lag = lostDetail.length > 0 ? await stack.lag().catch(() => ({})) : {};
     const measured: Measured = {
-      outcomes: load.outcomes(),
+      outcomes,
       fault: window,
       sendStart,
       sendEnd,
@@ -89,6 +101,8 @@ export async function runDrill(drill: Drill, size: DrillSize, env: DrillEnv): Pr
       },
       earlyAfter429: null,
       leasesLeft: left.leases,
+      lostDetail,
+      lag,
       reaped: left.reaped,
       queueLeft: left.queued,
     };

@@ -48,6 +48,10 @@ export interface DrillStack {
   killDev(downMs: number): Promise<number>;
   /** The same for the worker running `functions/call`. */
   killWorker(downMs: number): Promise<number>;
+  /** Wait-queue state of one request (null when it has no item). */
+  queueState(id: string, correlationId: string): Promise<string | null>;
+  /** Uncommitted records per scheduler consumer group. */
+  lag(): Promise<Record<string, number>>;
   /** Reaps expired leases, then counts the leases and queued requests left. */
   leftovers(): Promise<{ reaped: number; leases: number; queued: number }>;
   close(): Promise<void>;
@@ -181,6 +185,32 @@ export async function startDrillStack(o: StackOptions): Promise<DrillStack> {
         } finally {
           client.destroy();
         }
+      },
+      queueState: async (rid, correlationId) => {
+        const client = createDynamoClient({ endpoint: o.endpoints.dynamodbDirect, region: parsed.dynamodb.region });
+        try {
+          const queue = new DynamoWorkQueue(client, parsed.capacity.queue_table, { shards: parsed.scheduler.queue_shards });
+          return (await queue.get({ id: rid, correlationId }))?.state ?? null;
+        } finally {
+          client.destroy();
+        }
+      },
+      lag: async () => {
+        const kafka = createKafka(o.endpoints.brokers, `${id}-admin`, { logLevel: 'nothing' });
+        return withAdmin(kafka, async (admin) => {
+          const out: Record<string, number> = {};
+          for (const p of ['high', 'medium', 'low'] as const) {
+            const ends = await admin.fetchTopicOffsets(topics[p]);
+            const [committed] = await admin.fetchOffsets({ groupId: `${id}-${p}`, topics: [topics[p]] });
+            let lag = 0;
+            for (const e of ends) {
+              const c = Number(committed?.partitions.find((x) => x.partition === e.partition)?.offset ?? '-1');
+              lag += Number(e.high) - Math.max(0, c);
+            }
+            out[p] = lag;
+          }
+          return out;
+        });
       },
       close: stopAll,
     };

@@ -65,6 +65,9 @@ export interface Drill {
 
 /** What one request ended with. */
 export interface Outcome {
+  id: string;
+  cid: string;
+  priority: PlannedRequest['priority'];
   kind: RequestKind;
   sent: number;
   /** Epoch ms of the first answer. */
@@ -88,6 +91,20 @@ export interface Measured {
   /** Requests that reached a model within a Retry-After window it had announced. */
   earlyAfter429: number | null;
   leasesLeft: number;
+  /** For requests without their answer: where each one is (diagnostics, JSON only). */
+  lostDetail: LostDetail[];
+  /** Records each scheduler consumer group has not committed (diagnostics). */
+  lag: Record<string, number>;
   reaped: number;
   queueLeft: number;
+}
+
+export interface LostDetail {
+  id: string;
+  priority: string;
+  kind: RequestKind;
+  /** Seconds after the fault's start it was sent (negative: before). */
+  sent_after_fault_s: number | null;
+  /** Its wait-queue state, or null when the queue has no item for it. */
+  queue_state: string | null;
 }
