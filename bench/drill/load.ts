@@ -39,6 +39,8 @@ export class LoadSession {
   private readonly measured: Tracked[] = [];
   private lastProgress = Date.now();
   sendErrors = 0;
+  /** Crashes of the harness's own consumer (kafkajs restarts it): a drill that loses answers says so. */
+  consumerCrashes = 0;
 
   constructor(
     brokers: string[],
@@ -52,6 +54,9 @@ export class LoadSession {
 
   async start(): Promise<void> {
     const joined = new Promise<void>((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
+    this.consumer.on(this.consumer.events.CRASH, () => {
+      this.consumerCrashes += 1;
+    });
     await Promise.all([this.producer.connect(), this.consumer.connect()]);
     await this.consumer.subscribe({ topics: [this.topics.results, this.topics.dead_letter], fromBeginning: true });
     await this.consumer.run({

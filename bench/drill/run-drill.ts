@@ -71,7 +71,8 @@ export async function runDrill(drill: Drill, size: DrillSize, env: DrillEnv): Pr
       else if (drill.faults) fault = Promise.resolve({ start: t0, end: null });
     });
     const window = await fault;
-    await load.drain(30_000, 300_000, 2_000);
+    // Idle 60 s: a stored answer whose publish failed goes out again after a 15 s grace, then the sweep's period.
+    await load.drain(60_000, 300_000, 2_000);
     const left = await settledLeftovers(stack, 20_000);
     const simStats = stack.sim.stats();
     const outcomes = load.outcomes();
@@ -85,7 +86,8 @@ export async function runDrill(drill: Drill, size: DrillSize, env: DrillEnv): Pr
         queue_state: await stack.queueState(x.id, x.cid).catch((e: unknown) => `unreadable: ${(e as Error).message}`),
       });
     }
-    const lag = lostDetail.length > 0 ? await stack.lag().catch(() => ({})) : {};
+    const lag: Record<string, number> = lostDetail.length > 0 ? await stack.lag().catch(() => ({})) : {};
+    if (lostDetail.length > 0) lag['harness_consumer_crashes'] = load.consumerCrashes;
     const measured: Measured = {
       outcomes,
       fault: window,

@@ -91,6 +91,11 @@ export async function startOwn(root: string, kind: 'kafka' | 'dynamodb', shared:
       rmSync(state, { recursive: true, force: true });
     },
   };
-  await own.start();
+  try {
+    await own.start();
+  } catch (err: unknown) {
+    await own.destroy();
+    throw err;
+  }
   return own;
 }

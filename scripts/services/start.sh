@@ -98,6 +98,15 @@ pid_of() { # PIDFILE MARKER -> prints pid, returns 0 if ours and alive
   echo "$pid"
 }
 
+# Is the process we just launched still alive? (Right after the launch its
+# /proc cmdline can still be this script's, before `exec java`: pid_of would
+# call a starting service dead, so the wait loop checks liveness only.)
+alive() { # PIDFILE
+  local pid
+  pid="$(cat "$1" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
 # ---------------------------------------------------------------------------
 # DynamoDB readiness: ListTables must answer 200. DynamoDB Local accepts any
 # credentials, but it does want an Authorization header that looks like SigV4.
@@ -418,7 +427,7 @@ main() {
   local deadline=$(($(now_ms) + TIMEOUT * 1000))
   while [[ $kafka_state == starting || $ddb_state == starting ]]; do
     if [[ $ddb_state == starting ]]; then
-      if ! pid_of "$DDB_PIDFILE" "$DDB_MARKER" >/dev/null; then
+      if ! alive "$DDB_PIDFILE"; then
         tail -n 40 "$DDB_LOG" >&2 || true
         die "dynamodb: the process exited during start-up (log above: ${DDB_LOG#"$ROOT"/})"
       elif ddb_list_tables "$ddb_env"; then
@@ -427,7 +436,7 @@ main() {
       fi
     fi
     if [[ $kafka_state == starting ]]; then
-      if ! pid_of "$KAFKA_PIDFILE" "$KAFKA_MARKER" >/dev/null; then
+      if ! alive "$KAFKA_PIDFILE"; then
         tail -n 40 "$KAFKA_LOG" >&2 || true
         die "kafka: the process exited during start-up (log above: ${KAFKA_LOG#"$ROOT"/})"
       # The log line is cheap to poll; then confirm with a real metadata request.
