@@ -84,7 +84,9 @@ export const DRILLS: readonly Drill[] = [
       'gpt-4-o': { rateLimitRate: 0.2, retryAfterS: 1 },
     },
     config: [[['models', '1', 'timeout_ms'], 1_000]],
+    record: 'gpt-4-o',
     fits: (_kind, status, code) => status === 'completed' || (code !== null && MODEL_FAILURES.has(code)),
+    extra: (m) => ({ retry_after_honoured: m.earlyAfter429 === 0 }),
   },
   {
     name: 'poison',

@@ -79,6 +79,10 @@ export async function runDrills(args: DrillArgs, print: (row: DrillRow) => void 
 export async function run(argv: readonly string[]): Promise<boolean> {
   const args = parseDrillArgs(argv);
   if (!args.json) process.stdout.write(`${header()}\n`);
-  const rows = await runDrills(args, (row) => process.stdout.write(`${args.json ? JSON.stringify(row) : line(row)}\n`));
+  const rows = await runDrills(args, (row) => {
+    process.stdout.write(`${args.json ? JSON.stringify(row) : line(row)}\n`);
+    // Where the unanswered requests are (the JSON line carries the same).
+    if (!args.json && row.lost_detail) process.stderr.write(`${row.drill}: unanswered: ${JSON.stringify({ lost: row.lost_detail, lag: row.lag })}\n`);
+  });
   return rows.every((r) => r.ok);
 }

@@ -20,6 +20,8 @@ export interface DrillRow {
   /** Calls the simulated fleet received after the warm-up, and how many it answered 200. */
   model_calls: number;
   model_calls_completed: number;
+  /** Calls that reached the 429'd model inside its Retry-After pause (null: not measured). */
+  early_after_429: number | null;
   leaked_leases: number;
   reaped_leases: number;
   left_in_queue: number;
@@ -76,6 +78,7 @@ export function rowOf(drill: Drill, m: Measured): DrillRow {
     violations: m.sim.violations,
     model_calls: m.sim.requests,
     model_calls_completed: m.sim.completed,
+    early_after_429: m.earlyAfter429,
     leaked_leases: m.leasesLeft,
     reaped_leases: m.reaped,
     left_in_queue: m.queueLeft,
@@ -141,6 +144,7 @@ export function errorRow(drill: string, requests: number, err: unknown): DrillRo
     violations: 0,
     model_calls: 0,
     model_calls_completed: 0,
+    early_after_429: null,
     leaked_leases: 0,
     reaped_leases: 0,
     left_in_queue: 0,

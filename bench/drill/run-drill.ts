@@ -101,7 +101,8 @@ export async function runDrill(drill: Drill, size: DrillSize, env: DrillEnv): Pr
         aborted: simStats.aborted,
         byModel: Object.fromEntries(Object.entries(simStats.models).map(([k, v]) => [k, { requests: v.requests, rate_limited_injected: v.rate_limited_injected }])),
       },
-      earlyAfter429: null,
+      // 300 ms: calls leased before the 429 was written down may still be on their way.
+      earlyAfter429: stack.recorder ? stack.recorder.early(300) : null,
       leasesLeft: left.leases,
       lostDetail,
       lag,

@@ -21,6 +21,8 @@ import { spawnTs } from '../load/procs.js';
 import type { Proc } from '../load/procs.js';
 import type { OwnServices } from './services.js';
 import type { SilentProxy } from './proxy.js';
+import { startRecorder } from './recorder.js';
+import type { Recorder } from './recorder.js';
 import type { Drill } from './types.js';
 import type { LoadTopics } from './load.js';
 
@@ -44,6 +46,7 @@ export interface DrillStack {
   worker: Proc | undefined;
   own: { kafka?: OwnServices; dynamodb?: OwnServices };
   proxy: SilentProxy | undefined;
+  recorder: Recorder | undefined;
   /** SIGKILLs `agentsched dev` and starts it again after `downMs`; resolves when it consumes again. */
   killDev(downMs: number): Promise<number>;
   /** The same for the worker running `functions/call`. */
@@ -101,8 +104,10 @@ export async function startDrillStack(o: StackOptions): Promise<DrillStack> {
   const procs: Proc[] = [];
   const fleet = o.drill.fleet();
   const sim = await startSimServer({ port: 0, models: fleet });
+  const recorder = o.drill.record ? await startRecorder(sim.url) : undefined;
   const stopAll = async (): Promise<void> => {
     for (const p of procs.reverse()) await p.stop(10_000);
+    await recorder?.close();
     await sim.close();
     const kafka = createKafka(o.endpoints.brokers, `${id}-admin`, { logLevel: 'nothing' });
     await deleteTopics(kafka, Object.values(topics)).catch(() => undefined);
@@ -117,7 +122,7 @@ export async function startDrillStack(o: StackOptions): Promise<DrillStack> {
       kafka: { bootstrap_servers: o.endpoints.brokers, client_id: id, topics },
       models: fleet.map((m) => ({
         id: m.id,
-        endpoint: sim.url,
+        endpoint: m.id === o.drill.record && recorder ? recorder.url : sim.url,
         supported_tasks: DEMO_FLEET.find((d) => d.id === m.id)?.supportedTasks ?? ['text_generation'],
         capacity: m.capacity,
       })),
@@ -156,6 +161,7 @@ export async function startDrillStack(o: StackOptions): Promise<DrillStack> {
       worker,
       own: o.own,
       proxy: o.proxy,
+      recorder,
       killDev: async (downMs) => {
         stack.dev.signal('SIGKILL');
         await stack.dev.exited;

@@ -45,6 +45,8 @@ export interface Drill {
   worker?: boolean;
   /** The simulated fleet (ids and capacities of the demo fleet, faults as the drill wants). */
   fleet(): SimModelOptions[];
+  /** Model whose calls pass through a recorder (arrival times, 429 pauses): the Retry-After check. */
+  record?: string;
   /** Faults switched on in the simulated fleet once the warm-up is answered (model id → faults). */
   faults?: Record<string, SimFaults>;
   /** Overrides of the scheduler configuration the drill runs with (key path → value). */
