@@ -29,6 +29,8 @@ export interface DrillRow {
   recovery_s: number | null;
   fault_s: number | null;
   extra: Record<string, boolean>;
+  /** Scheduler processes that exited on their own (with their last stderr lines). */
+  crashes: string[];
   /** Requests without their answer: where each is (only when some are lost). */
   lost_detail?: Measured['lostDetail'];
   lag?: Record<string, number>;
@@ -85,6 +87,7 @@ export function rowOf(drill: Drill, m: Measured): DrillRow {
     recovery_s: recoverySeconds(m),
     fault_s: m.fault && m.fault.end !== null ? round1((m.fault.end - m.fault.start) / 1000) : null,
     extra,
+    crashes: m.unexpectedExits,
     ...(m.lostDetail.length > 0 ? { lost_detail: m.lostDetail, lag: m.lag } : {}),
     failed_checks: [],
     ok: true,
@@ -97,6 +100,7 @@ export function rowOf(drill: Drill, m: Measured): DrillRow {
     violations_zero: row.violations === 0,
     leases_zero_after_reap: row.leaked_leases === 0,
     queue_empty: row.left_in_queue === 0,
+    no_crash: row.crashes.length === 0,
     ...extra,
   };
   row.failed_checks = Object.entries(checks).filter(([, ok]) => !ok).map(([k]) => k);
@@ -151,6 +155,7 @@ export function errorRow(drill: string, requests: number, err: unknown): DrillRo
     recovery_s: null,
     fault_s: null,
     extra: {},
+    crashes: [],
     failed_checks: [`error: ${message}`],
     ok: false,
   };

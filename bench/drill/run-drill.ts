@@ -104,6 +104,7 @@ export async function runDrill(drill: Drill, size: DrillSize, env: DrillEnv): Pr
       // 300 ms: calls leased before the 429 was written down may still be on their way.
       earlyAfter429: stack.recorder ? stack.recorder.early(300) : null,
       leasesLeft: left.leases,
+      unexpectedExits: [...stack.unexpectedExits],
       lostDetail,
       lag,
       reaped: left.reaped,

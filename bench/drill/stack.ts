@@ -47,6 +47,8 @@ export interface DrillStack {
   own: { kafka?: OwnServices; dynamodb?: OwnServices };
   proxy: SilentProxy | undefined;
   recorder: Recorder | undefined;
+  /** Processes that exited without being told to (name, exit code, last stderr lines). */
+  unexpectedExits: string[];
   /** SIGKILLs `agentsched dev` and starts it again after `downMs`; resolves when it consumes again. */
   killDev(downMs: number): Promise<number>;
   /** The same for the worker running `functions/call`. */
@@ -102,10 +104,20 @@ export async function startDrillStack(o: StackOptions): Promise<DrillStack> {
   const tables = { table: `${id}-capacity`, queue_table: `${id}-queue` };
   const dir = mkdtempSync(join(tmpdir(), `${id}-`));
   const procs: Proc[] = [];
+  const unexpectedExits: string[] = [];
+  const expected = new Set<Proc>();
+  let closing = false;
+  const watch = (p: Proc): Proc => {
+    void p.exited.then((code) => {
+      if (!closing && !expected.has(p)) unexpectedExits.push(`${p.name} exited (${String(code)}): ${p.stderrTail().split('\n').slice(-400).join('\n')}`);
+    });
+    return p;
+  };
   const fleet = o.drill.fleet();
   const sim = await startSimServer({ port: 0, models: fleet });
   const recorder = o.drill.record ? await startRecorder(sim.url) : undefined;
   const stopAll = async (): Promise<void> => {
+    closing = true;
     for (const p of procs.reverse()) await p.stop(10_000);
     await recorder?.close();
     await sim.close();
@@ -139,7 +151,7 @@ export async function startDrillStack(o: StackOptions): Promise<DrillStack> {
     const startWorker = async (): Promise<Proc> => {
       workerPort ??= await freePort();
       const w = spawnTs('worker', o.root, 'lib/cli/main.ts', ['worker', '--config', configFile, '--port', String(workerPort), '--log-level', 'warn'], env, o.log);
-      procs.push(w);
+      procs.push(watch(w));
       await w.waitForLine(/Ctrl-C to stop/, 90_000);
       return w;
     };
@@ -148,7 +160,7 @@ export async function startDrillStack(o: StackOptions): Promise<DrillStack> {
     if (workerPort !== undefined) devArgs.push('--call-endpoint', `http://127.0.0.1:${workerPort}`);
     const startDev = async (): Promise<Proc> => {
       const d = spawnTs('dev', o.root, 'lib/cli/main.ts', devArgs, env, o.log);
-      procs.push(d);
+      procs.push(watch(d));
       await d.waitForLine(/consuming/, 90_000);
       return d;
     };
@@ -162,7 +174,9 @@ export async function startDrillStack(o: StackOptions): Promise<DrillStack> {
       own: o.own,
       proxy: o.proxy,
       recorder,
+      unexpectedExits,
       killDev: async (downMs) => {
+        expected.add(stack.dev);
         stack.dev.signal('SIGKILL');
         await stack.dev.exited;
         await new Promise((r) => setTimeout(r, downMs));
@@ -171,6 +185,7 @@ export async function startDrillStack(o: StackOptions): Promise<DrillStack> {
       },
       killWorker: async (downMs) => {
         if (!stack.worker) throw new Error(`drill ${o.drill.name}: no worker process to kill`);
+        expected.add(stack.worker);
         stack.worker.signal('SIGKILL');
         await stack.worker.exited;
         await new Promise((r) => setTimeout(r, downMs));

@@ -93,6 +93,8 @@ export interface Measured {
   /** Requests that reached a model within a Retry-After window it had announced. */
   earlyAfter429: number | null;
   leasesLeft: number;
+  /** Scheduler processes that died on their own during the drill (a crash is a finding). */
+  unexpectedExits: string[];
   /** For requests without their answer: where each one is (diagnostics, JSON only). */
   lostDetail: LostDetail[];
   /** Records each scheduler consumer group has not committed (diagnostics). */
