@@ -6,6 +6,7 @@ import type { ShardPlan } from './plan.js';
 import { hasRateLimit } from './rules.js';
 import type { GrantAttempt } from './rules.js';
 import type { CallReport } from './types.js';
+import { callsOf, meanLatency } from './report.js';
 
 export type UpdateInput = Omit<UpdateCommandInput, 'TableName'>;
 
@@ -132,12 +133,13 @@ export function releaseUpdate(pk: string, key: string, report: CallReport | unde
 
 /** The statistics of a finished call (release and hand-off record the same). */
 export function recordReport(x: Expr, set: string[], add: string[], report: CallReport, ewma: number | undefined): void {
-  add.push(`${x.name('processed')} ${x.value(1)}`, `${x.name('tokIn')} ${x.value(report.promptTokens)}`, `${x.name('tokOut')} ${x.value(report.completionTokens)}`);
+  const calls = callsOf(report);
+  add.push(`${x.name('processed')} ${x.value(calls)}`, `${x.name('tokIn')} ${x.value(report.promptTokens)}`, `${x.name('tokOut')} ${x.value(report.completionTokens)}`);
   if (report.ok) {
-    add.push(`${x.name('latSum')} ${x.value(report.latencyMs)}`, `${x.name('latCount')} ${x.value(1)}`);
+    add.push(`${x.name('latSum')} ${x.value(report.latencyMs)}`, `${x.name('latCount')} ${x.value(calls)}`);
     set.push(`${x.name('failures')} = ${x.value(0)}`);
     set.push(ewma === undefined
-      ? `${x.name('ewma')} = if_not_exists(${x.name('ewma')}, ${x.value(report.latencyMs)})`
+      ? `${x.name('ewma')} = if_not_exists(${x.name('ewma')}, ${x.value(meanLatency(report))})`
       : `${x.name('ewma')} = ${x.value(ewma)}`);
   } else {
     add.push(`${x.name('errors')} ${x.value(1)}`);

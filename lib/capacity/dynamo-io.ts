@@ -1,11 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import type { QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InfrastructureError } from '../errors/index.js';
+import { wireFor } from './dynamo-wire.js';
+import type { DynamoOp, DynamoWire, WireBody, WireItem } from './dynamo-wire.js';
 
 /** Requests issued to the table, for the benchmark's "writes per admitted request". */
 export interface TableCounters {
@@ -62,19 +61,36 @@ function isConditionFailure(err: unknown): err is Error & { Item?: Record<string
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
 }
 
+const MARSHALL = { removeUndefinedValues: true } as const;
+/** Input fields that hold plain values to be written as typed attribute values. */
+const VALUE_FIELDS = ['Key', 'Item', 'ExpressionAttributeValues', 'ExclusiveStartKey'] as const;
+
+/** A document-style input (plain values) in DynamoDB's typed JSON. */
+function toWire(input: Record<string, unknown>): WireBody {
+  const out: WireBody = {};
+  for (const [k, v] of Object.entries(input)) {
+    if (v === undefined) continue;
+    out[k] = (VALUE_FIELDS as readonly string[]).includes(k) ? marshall(v as Record<string, unknown>, MARSHALL) : v;
+  }
+  return out;
+}
+
+const fromWire = (item: unknown): Item | undefined => (item ? unmarshall(item as WireItem) : undefined);
+
 /**
- * The few table operations the capacity store needs, on the document client. Conditional failures
- * are results, not errors; anything else is an `InfrastructureError` (retryable).
+ * The few table operations the capacity store and the queue need, over a `DynamoWire`, with plain
+ * values in and out (as the SDK's document client). Conditional failures are results, not
+ * errors; anything else is an `InfrastructureError` (retryable).
  */
 export class TableIO {
-  readonly doc: DynamoDBDocumentClient;
+  private readonly wire: DynamoWire;
   readonly counters: TableCounters = { writes: 0, conditionFailures: 0, reads: 0 };
 
   private readonly label: string;
   private readonly missingHint: string;
 
   constructor(client: DynamoDBClient, readonly table: string, opts: TableIOOptions = {}) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.wire = wireFor(client);
     this.label = opts.label ?? 'capacity table';
     this.missingHint = opts.missingHint ?? '`agentsched models add` creates it';
   }
@@ -85,11 +101,15 @@ export class TableIO {
     throw new InfrastructureError(`${this.label} ${op} failed${hint}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 
+  private send(op: DynamoOp, input: Record<string, unknown>): Promise<WireBody> {
+    return this.wire.call(op, toWire({ TableName: this.table, ...input }));
+  }
+
   async update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<UpdateResult> {
     this.counters.writes += 1;
     try {
-      const out = await this.doc.send(new UpdateCommand({ TableName: this.table, ...input }));
-      return { ok: true, attributes: out.Attributes };
+      const out = await this.send('UpdateItem', input);
+      return { ok: true, attributes: fromWire(out['Attributes']) };
     } catch (err) {
       if (!isConditionFailure(err)) this.fail('update', err);
       this.counters.conditionFailures += 1;
@@ -100,7 +120,7 @@ export class TableIO {
   async put(item: Item): Promise<void> {
     this.counters.writes += 1;
     try {
-      await this.doc.send(new PutCommand({ TableName: this.table, Item: item }));
+      await this.send('PutItem', { Item: item });
     } catch (err) {
       this.fail('put', err);
     }
@@ -113,16 +133,13 @@ export class TableIO {
   async putIf(item: Item, condition: WriteCondition): Promise<UpdateResult> {
     this.counters.writes += 1;
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: item,
-          ConditionExpression: condition.expression,
-          ExpressionAttributeNames: condition.names,
-          ExpressionAttributeValues: condition.values,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      await this.send('PutItem', {
+        Item: item,
+        ConditionExpression: condition.expression,
+        ExpressionAttributeNames: condition.names,
+        ExpressionAttributeValues: condition.values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
       return { ok: true, attributes: undefined };
     } catch (err) {
       if (!isConditionFailure(err)) this.fail('put', err);
@@ -135,8 +152,8 @@ export class TableIO {
   async delete(key: TableKey): Promise<Item | undefined> {
     this.counters.writes += 1;
     try {
-      const out = await this.doc.send(new DeleteCommand({ TableName: this.table, Key: keyOf(key), ReturnValues: 'ALL_OLD' }));
-      return out.Attributes;
+      const out = await this.send('DeleteItem', { Key: keyOf(key), ReturnValues: 'ALL_OLD' });
+      return fromWire(out['Attributes']);
     } catch (err) {
       return this.fail('delete', err);
     }
@@ -145,8 +162,8 @@ export class TableIO {
   async get(key: TableKey): Promise<Item | undefined> {
     this.counters.reads += 1;
     try {
-      const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: keyOf(key), ConsistentRead: true }));
-      return out.Item;
+      const out = await this.send('GetItem', { Key: keyOf(key), ConsistentRead: true });
+      return fromWire(out['Item']);
     } catch (err) {
       return this.fail('read', err);
     }
@@ -159,11 +176,16 @@ export class TableIO {
     for (let round = 0; keys.length > 0; round++) {
       this.counters.reads += 1;
       try {
-        const out = await this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of out.Responses?.[this.table] ?? []) found.set(String(item['pk']), item);
-        keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as { pk: string }[];
+        const out = await this.wire.call('BatchGetItem', {
+          RequestItems: { [this.table]: { Keys: keys.map((k) => marshall(k)), ConsistentRead: true } },
+        });
+        const responses = (out['Responses'] as Record<string, WireItem[]> | undefined)?.[this.table] ?? [];
+        for (const raw of responses) {
+          const item = unmarshall(raw);
+          found.set(String(item['pk']), item);
+        }
+        const unprocessed = (out['UnprocessedKeys'] as Record<string, { Keys?: WireItem[] }> | undefined)?.[this.table]?.Keys ?? [];
+        keys = unprocessed.map((k) => unmarshall(k) as { pk: string });
       } catch (err) {
         this.fail('batch read', err);
       }
@@ -179,9 +201,9 @@ export class TableIO {
     do {
       this.counters.reads += 1;
       try {
-        const out = await this.doc.send(new ScanCommand({ TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start }));
-        items.push(...(out.Items ?? []));
-        start = out.LastEvaluatedKey;
+        const out = await this.send('Scan', { ConsistentRead: true, ExclusiveStartKey: start });
+        for (const raw of (out['Items'] as WireItem[] | undefined) ?? []) items.push(unmarshall(raw));
+        start = fromWire(out['LastEvaluatedKey']);
       } catch (err) {
         this.fail('scan', err);
       }
@@ -206,18 +228,15 @@ export class TableIO {
       // Without a filter every read item matches: ask for no more than are wanted.
       const pageLimit = input.FilterExpression ? room : Math.min(want ?? Infinity, room ?? Infinity);
       try {
-        const out = await this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            ...input,
-            ExclusiveStartKey: start,
-            Limit: pageLimit === undefined || pageLimit === Infinity ? input.Limit : Math.max(1, Math.min(pageLimit, input.Limit ?? Infinity)),
-          }),
-        );
-        items.push(...(out.Items ?? []));
-        count += out.Count ?? 0;
-        scanned += out.ScannedCount ?? 0;
-        start = out.LastEvaluatedKey;
+        const out = await this.send('Query', {
+          ...input,
+          ExclusiveStartKey: start,
+          Limit: pageLimit === undefined || pageLimit === Infinity ? input.Limit : Math.max(1, Math.min(pageLimit, input.Limit ?? Infinity)),
+        });
+        for (const raw of (out['Items'] as WireItem[] | undefined) ?? []) items.push(unmarshall(raw));
+        count += Number(out['Count'] ?? 0);
+        scanned += Number(out['ScannedCount'] ?? 0);
+        start = fromWire(out['LastEvaluatedKey']);
       } catch (err) {
         this.fail('query', err);
       }

@@ -1,3 +1,4 @@
+import { meanLatency } from './report.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ModelConfig } from '../config/schema.js';
 import { admit } from './admission.js';
@@ -119,7 +120,7 @@ export class DynamoCapacityStore implements CapacityStore {
   async release(lease: Lease, report?: CallReport): Promise<boolean> {
     const pk = shardKey(lease.modelId, lease.shard);
     const key = leaseKey(lease.leaseId);
-    const ewma = report?.ok ? this.nextEwma(pk, report.latencyMs) : undefined;
+    const ewma = report?.ok ? this.nextEwma(pk, meanLatency(report)) : undefined;
     let tokens: TokenReconcile | undefined;
     if (lease.rateWindow !== undefined && report) {
       const delta = tokenDelta(lease.estimatedTokens, report);
@@ -201,7 +202,7 @@ export class DynamoCapacityStore implements CapacityStore {
     const pk = shardKey(lease.modelId, lease.shard);
     const call = {
       report,
-      ewma: report?.ok ? this.nextEwma(pk, report.latencyMs) : undefined,
+      ewma: report?.ok ? this.nextEwma(pk, meanLatency(report)) : undefined,
     };
     const { check, attributes } = await this.conditionalGrant(pk, attempt, [entry], (stored, window, rollover) =>
       handOffUpdate(pk, attempt, stored[0]!, window, rollover, call));

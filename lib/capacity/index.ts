@@ -38,6 +38,6 @@ export interface CreateCapacityStoreOptions extends CapacityStoreOptions {
  */
 export function createCapacityStore(config: Config, opts: CreateCapacityStoreOptions = {}): DynamoCapacityStore {
   const { client, ...rest } = opts;
-  const dynamo = client ?? createDynamoClient({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region });
+  const dynamo = client ?? createDynamoClient(config.dynamodb);
   return new DynamoCapacityStore(dynamo, config.capacity.table, { ...optionsFromConfig(config), ...rest });
 }

@@ -1,3 +1,4 @@
+import { callsOf, meanLatency } from './report.js';
 import type { ModelConfig } from '../config/schema.js';
 import { admit } from './admission.js';
 import type { AdmissionPort } from './admission.js';
@@ -217,13 +218,13 @@ export class MemoryCapacityStore implements CapacityStore {
 
   /** Statistics, cooldown and token reconciliation of one released call. */
   private record(lease: Lease, shard: ShardState, report: CallReport): void {
-    shard.processed += 1;
+    shard.processed += callsOf(report);
     shard.tokIn += report.promptTokens;
     shard.tokOut += report.completionTokens;
     if (report.ok) {
       shard.latSum += report.latencyMs;
-      shard.latCount += 1;
-      shard.ewma = nextEwma(shard.ewma, report.latencyMs);
+      shard.latCount += callsOf(report);
+      shard.ewma = nextEwma(shard.ewma, meanLatency(report));
       shard.failures = 0;
     } else {
       shard.errors += 1;

@@ -83,6 +83,11 @@ export type HandOffOutcome =
 /** What happened during the call, recorded in the same write as the release. */
 export interface CallReport {
   ok: boolean;
+  /**
+   * Successful calls this report sums (default 1; see `mergeReports`): `latencyMs` and the token
+   * counts are then their totals.
+   */
+  calls?: number;
   latencyMs: number;
   promptTokens: number;
   completionTokens: number;

@@ -11,6 +11,8 @@ import { KafkaClientTransport } from './kafka-transport.js';
 import { PendingReplies } from './pending.js';
 import type { Timers } from './pending.js';
 import { checkReplyTopic, defaultReplyTopic } from './reply-topic.js';
+import { chunkBody, ReplyStream } from './stream.js';
+import { HEADER_STREAM } from '../contracts/stream.js';
 import type { ClientTransport, ReplyRecord, ReplySubscription } from './transport.js';
 
 /** A day: the most the request contract allows as `timeout_ms` (and below Node's timer limit). */
@@ -103,6 +105,7 @@ export class AgentSchedClient {
   private readonly deleteOnClose: boolean;
   private readonly newId: () => string;
   private readonly onDropped: ((dropped: DroppedReply) => void) | undefined;
+  private readonly streams = new Map<string, ReplyStream>();
   private readonly counters = { sent: 0, publishFailures: 0, completed: 0, failed: 0, closedPending: 0, invalid: 0 };
   private starting: Promise<void> | undefined;
   private subscription: ReplySubscription | undefined;
@@ -164,6 +167,21 @@ export class AgentSchedClient {
     const result = await reply;
     if (opts.throwOnFailure && result.status === 'failed') throw new RequestFailedError(result);
     return result;
+  }
+
+  /**
+   * Sends one request with `stream: true` and yields its answer as it is generated: `delta`s (text
+   * and tool-call pieces), a `restart` when a retry begins again, and last the `result` (the same
+   * one `request()` resolves with). Errors of `request()` end the iteration.
+   */
+  stream(input: ClientRequestInput, opts: Omit<RequestOptions, 'throwOnFailure'> = {}): ReplyStream {
+    const correlationId = input.correlation_id ?? this.newId();
+    const stream = new ReplyStream(correlationId);
+    this.streams.set(correlationId, stream);
+    this.request({ ...input, correlation_id: correlationId, stream: true }, opts)
+      .then((result) => stream.finish(result), (err: unknown) => stream.fail(toError(err)))
+      .finally(() => this.streams.delete(correlationId));
+    return stream;
   }
 
   /** `request()` that rejects with {@link RequestFailedError} when the result is `failed`. */
@@ -244,6 +262,12 @@ export class AgentSchedClient {
   }
 
   private onReply(record: ReplyRecord): void {
+    if (record.headers[HEADER_STREAM] !== undefined) {
+      // A piece of a streamed answer: for its stream, if it is still open; never a result.
+      const body = chunkBody(record);
+      if (typeof body?.correlation_id === 'string') this.streams.get(body.correlation_id)?.chunk(body);
+      return;
+    }
     const parsed = parseReply(record);
     if (!parsed.ok) {
       this.counters.invalid += 1;

@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './transport.js';
 export * from './kafka-transport.js';
 export * from './memory-transport.js';
+export * from './stream.js';
 export { buildRequest, requestRecord, parseReply, CORRELATION_HEADER } from './build.js';
 export type { ClientRequestInput, BuildOptions, ParsedReply } from './build.js';
 export { PendingReplies, realTimers } from './pending.js';

@@ -122,7 +122,12 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     dynamodb: z
-      .object({ endpoint: z.url().optional(), region: z.string().default('us-east-1') })
+      .object({
+        endpoint: z.url().optional(),
+        region: z.string().default('us-east-1'),
+        /** How the stores reach the tables: `lean` signed JSON requests (default), or the AWS SDK client. */
+        client: z.enum(['lean', 'sdk']).default('lean'),
+      })
       .strict()
       .prefault({}),
     scheduler: z

@@ -1,4 +1,7 @@
 export * from './request.js';
+export { ToolCallSchema, ToolSchema, ToolChoiceSchema, ResponseFormatSchema, CHAT_PARAMS } from './chat.js';
+export type { ToolCall, Tool } from './chat.js';
+export * from './stream.js';
 export * from './result.js';
 export * from './dead-letter.js';
 export * from './decode.js';

@@ -10,6 +10,10 @@ export const LIMITS = {
   maxIdChars: 256,
   /** Serialized `metadata` object, in characters. */
   maxMetadataChars: 16_384,
+  /** Tools a request may offer the model (OpenAI's own limit). */
+  maxTools: 128,
+  /** Tool calls in one assistant message. */
+  maxToolCalls: 128,
   /** Kafka's own limit on topic names. */
   maxTopicChars: 249,
 } as const;

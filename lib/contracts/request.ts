@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChatMessageSchema, ChatParamsShape } from './chat.js';
 import { LIMITS } from './limits.js';
 
 export const TASK_TYPES = ['text_generation', 'image_analysis', 'data_processing'] as const;
@@ -16,19 +17,21 @@ export const TopicNameSchema = z
   .max(LIMITS.maxTopicChars)
   .regex(/^[a-zA-Z0-9._-]+$/, 'not a valid Kafka topic name');
 
-/** An OpenAI chat message. Content parts (images) are passed through unchanged. */
-export const ChatMessageSchema = z.object({
-  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: z.union([z.string().max(LIMITS.maxContentChars), z.array(z.record(z.string(), z.unknown())).max(64)]),
-  name: z.string().max(LIMITS.maxIdChars).optional(),
-  tool_call_id: z.string().max(LIMITS.maxIdChars).optional(),
-});
-export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+export { ChatMessageSchema } from './chat.js';
+export type { ChatMessage } from './chat.js';
+
+export const CONTENT_OR_MESSAGES = 'either content or messages is required';
+
+/** The rule the exported JSON Schema states as `anyOf` (lib/contracts/json-schema.ts). */
+function hasPrompt(r: { content: string; messages?: readonly unknown[] | undefined }): boolean {
+  return r.content.length > 0 || (r.messages?.length ?? 0) > 0;
+}
 
 /**
  * An agent request, as the original Python agents send it (`id`, `task_type`, `priority`,
  * `content`, `token_count`, `correlation_id`, `model_id`, `status`) plus optional fields that old
- * agents never send. Unknown fields are stripped: they never reach the LLM call.
+ * agents never send: the OpenAI chat parameters (lib/contracts/chat.ts) are passed to the model
+ * unchanged. Unknown fields are stripped: they never reach the LLM call.
  */
 export const AgentRequestSchema = z
   .object({
@@ -43,6 +46,7 @@ export const AgentRequestSchema = z
     messages: z.array(ChatMessageSchema).min(1).max(LIMITS.maxMessages).optional(),
     max_tokens: z.number().int().min(1).max(1_000_000).optional(),
     temperature: z.number().min(0).max(2).optional(),
+    ...ChatParamsShape,
     reply_topic: TopicNameSchema.optional(),
     deadline_ms: z.number().int().positive().optional().describe('Absolute deadline, epoch milliseconds'),
     timeout_ms: z.number().int().positive().max(86_400_000).optional().describe('Deadline relative to the record timestamp'),
@@ -54,10 +58,7 @@ export const AgentRequestSchema = z
       })
       .optional(),
   })
-  .refine((r) => r.content.length > 0 || (r.messages?.length ?? 0) > 0, {
-    message: 'either content or messages is required',
-    path: ['content'],
-  });
+  .refine(hasPrompt, { message: CONTENT_OR_MESSAGES, path: ['content'] });
 
 /** A validated request (defaults applied). */
 export type AgentRequest = z.infer<typeof AgentRequestSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ToolCallSchema } from './chat.js';
 import { PrioritySchema, TaskTypeSchema } from './request.js';
 
 export const ERROR_CODES = [
@@ -28,6 +29,9 @@ export const UsageSchema = z.object({
   prompt_tokens: z.number().int().min(0),
   completion_tokens: z.number().int().min(0),
   total_tokens: z.number().int().min(0),
+  /** Breakdowns as the model reported them (cached prompt tokens, reasoning tokens, …). */
+  prompt_tokens_details: z.record(z.string(), z.unknown()).nullable().optional(),
+  completion_tokens_details: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 export type Usage = z.infer<typeof UsageSchema>;
 
@@ -46,6 +50,10 @@ export const AgentResultSchema = z.object({
   content: z.string(),
   token_count: z.number().int().min(0),
   error: ResultErrorSchema.optional(),
+  /** The calls the model asked for (then `content` is usually ''), as it returned them. */
+  tool_calls: z.array(ToolCallSchema).optional(),
+  /** As the model returned it: `stop`, `length`, `tool_calls`, `content_filter`, … */
+  finish_reason: z.string().max(64).nullable().optional(),
   usage: UsageSchema.optional(),
   queued_ms: z.number().min(0).optional(),
   llm_ms: z.number().min(0).optional(),

@@ -1,5 +1,6 @@
 import type { PartialRequest } from './decode.js';
 import type { AgentRequest } from './request.js';
+import type { ToolCall } from './chat.js';
 import type { AgentResult, ErrorCode, Usage } from './result.js';
 
 /** The request fields a result echoes back. */
@@ -22,6 +23,8 @@ export interface CompletedFields {
   queuedMs: number;
   llmMs: number;
   attempts: number;
+  toolCalls?: ToolCall[] | undefined;
+  finishReason?: string | null | undefined;
 }
 
 export function completedResult(req: AgentRequest, f: CompletedFields): AgentResult {
@@ -32,6 +35,8 @@ export function completedResult(req: AgentRequest, f: CompletedFields): AgentRes
     content: f.content,
     token_count: f.usage.completion_tokens,
     usage: f.usage,
+    ...(f.toolCalls && f.toolCalls.length > 0 ? { tool_calls: f.toolCalls } : {}),
+    ...(f.finishReason !== undefined ? { finish_reason: f.finishReason } : {}),
     queued_ms: f.queuedMs,
     llm_ms: f.llmMs,
     attempts: f.attempts,

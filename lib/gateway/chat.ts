@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientRequestInput } from '../client/build.js';
+import { CHAT_PARAMS } from '../contracts/chat.js';
 import type { ChatMessage } from '../contracts/request.js';
 import { GatewayHttpError } from './errors.js';
 import { parsePriority, parseSessionId, parseTaskType, parseTimeoutMs } from './headers.js';
@@ -47,8 +48,9 @@ export function hasImage(messages: readonly unknown[]): boolean {
 /**
  * Maps an OpenAI chat completion body (and the `x-agentsched-*` headers) to a request.
  * `model`: a configured model id pins `model_id`; any other name (`auto`, `gpt-4o`, …) lets the
- * scheduler route. Message contents are validated later, by the request contract. Parameters the
- * scheduler does not forward (tools, top_p, …) are ignored; `n` > 1 is refused.
+ * scheduler route. The OpenAI parameters (tools, tool_choice, response_format, top_p, stop, seed,
+ * max_completion_tokens, …) are forwarded as given; they, and the messages, are validated by the
+ * request contract (a 400 naming the field). `n` > 1 is refused; other fields are dropped.
  */
 export function chatCall(body: unknown, headers: IncomingHttpHeaders, modelIds: ReadonlySet<string>): ChatCall {
   if (!isRecord(body)) throw invalid(null, 'the body must be a JSON object');
@@ -70,10 +72,14 @@ export function chatCall(body: unknown, headers: IncomingHttpHeaders, modelIds: 
     metadata: { source: 'openai-gateway', requested_model: requestedModel },
   };
   if (modelIds.has(requestedModel)) input.model_id = requestedModel;
-  const maxTokens = body['max_completion_tokens'] ?? body['max_tokens'];
-  if (maxTokens !== undefined && maxTokens !== null) input.max_tokens = maxTokens as number;
-  const temperature = body['temperature'];
-  if (temperature !== undefined && temperature !== null) input.temperature = temperature as number;
+  const forwarded: Record<string, unknown> = {};
+  for (const key of ['max_tokens', 'temperature', ...CHAT_PARAMS] as const) {
+    const value = body[key];
+    if (value !== undefined && value !== null) forwarded[key] = value;
+  }
+  if (stream === true) forwarded['stream'] = true;
+  // Checked by buildRequest (the request contract) before anything is sent.
+  Object.assign(input, forwarded);
   const sessionId = parseSessionId(headers, body['user']);
   if (sessionId !== undefined) input.session_id = sessionId;
 

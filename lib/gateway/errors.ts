@@ -13,14 +13,23 @@ export class GatewayHttpError extends AgentSchedError {
   readonly body: OpenAiErrorBody;
   /** Sent as `x-should-retry` (the openai SDK obeys it). */
   readonly shouldRetry: boolean;
+  /** Sent as `Retry-After` (seconds) on 429 and 503, which the openai SDK waits out before retrying. */
+  readonly retryAfterS: number | undefined;
 
   constructor(status: number, type: string, code: string | null, message: string, opts: { param?: string | null; retryable?: boolean } = {}) {
     super(code ?? type, message, { retryable: opts.retryable ?? false });
     this.status = status;
     this.shouldRetry = opts.retryable ?? false;
+    this.retryAfterS = RETRY_AFTER_S[status];
     this.body = { error: { message, type, code, param: opts.param ?? null } };
   }
 }
+
+/**
+ * `Retry-After` of a 429 (a model's rate limit: its cooldown is about a second) and a 503 (no
+ * capacity, or the gateway or broker unavailable: give it a few seconds).
+ */
+export const RETRY_AFTER_S: Readonly<Record<number, number>> = { 429: 1, 503: 5 };
 
 interface Mapping {
   status: number;

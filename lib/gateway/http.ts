@@ -11,7 +11,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Sends an OpenAI-style error, with `x-should-retry` so the openai SDK retries only what may succeed. */
 export function sendError(res: ServerResponse, err: GatewayHttpError, headers: Record<string, string> = {}): void {
-  sendJson(res, err.status, err.body, { 'x-should-retry': String(err.shouldRetry), ...headers });
+  const retryAfter: Record<string, string> = err.retryAfterS === undefined ? {} : { 'retry-after': String(err.retryAfterS) };
+  sendJson(res, err.status, err.body, { 'x-should-retry': String(err.shouldRetry), ...retryAfter, ...headers });
 }
 
 /** Reads the body as JSON: 413 past `maxBytes`, 400 when it is not JSON. */

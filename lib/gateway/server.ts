@@ -12,11 +12,15 @@ import { chatCall } from './chat.js';
 import type { ChatCall } from './chat.js';
 import { GatewayHttpError, exceptionToHttp, resultErrorToHttp } from './errors.js';
 import { readJsonBody, sendError, sendJson } from './http.js';
-import { completionBody, completionChunks, modelList, modelObject, sseText } from './response.js';
+import { AUTO_MODEL, completionBody, completionChunks, modelList, modelObject, sseText } from './response.js';
+import { relayStream } from './sse.js';
+import type { StreamEvent } from '../client/stream.js';
 
 /** What the gateway needs of the client (an AgentSchedClient, or a fake in unit tests). */
 export interface GatewayClient {
   request(input: ClientRequestInput, opts?: RequestOptions): Promise<AgentResult>;
+  /** Streams the answer (AgentSchedClient does); without it `stream: true` is answered whole, in one chunk. */
+  stream?(input: ClientRequestInput, opts?: Omit<RequestOptions, 'throwOnFailure'>): AsyncIterable<StreamEvent> & { correlationId: string };
 }
 
 /** One line per HTTP request, for an access log. Never the prompt. */
@@ -90,7 +94,17 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     let result: AgentResult;
     try {
       const timeoutMs = call.timeoutMs ?? opts.defaultTimeoutMs;
-      result = await opts.client.request(call.input, { signal: controller.signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+      const requestOpts = { signal: controller.signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+      if (call.stream && opts.client.stream) {
+        const events = opts.client.stream(call.input, requestOpts);
+        const headers = { 'x-request-id': events.correlationId, 'x-agentsched-correlation-id': events.correlationId };
+        entry.correlationId = events.correlationId;
+        const relayed = await relayStream(res, events, { correlationId: events.correlationId, requestedModel: call.requestedModel, includeUsage: call.includeUsage, headers });
+        if (relayed.handled || !relayed.result) return;
+        result = relayed.result;
+      } else {
+        result = await opts.client.request(call.input, requestOpts);
+      }
     } finally {
       inFlight.delete(controller);
       res.off('close', onClose);
@@ -128,7 +142,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     if (path.startsWith('/v1/models/') && req.method === 'GET') {
       const id = decodeURIComponent(path.slice('/v1/models/'.length));
-      const model = opts.config.models.find((m) => m.id === id);
+      const model = id === AUTO_MODEL ? { id } : opts.config.models.find((m) => m.id === id);
       if (!model) throw new GatewayHttpError(404, 'invalid_request_error', 'model_not_found', `The model '${id}' does not exist`, { param: 'model' });
       return sendJson(res, 200, modelObject(model));
     }

@@ -5,3 +5,6 @@ export * from './api-key.js';
 export * from './messages.js';
 export * from './pool.js';
 export * from './call.js';
+export * from './guard.js';
+export * from './params.js';
+export * from './stream.js';

@@ -23,6 +23,10 @@ export type MetricName =
   | 'duplicates'
   | 'retried'
   | 'reply_topic_refused'
+  /** Stream chunk records published to reply topics. */
+  | 'stream_chunks'
+  /** Streams stopped because a chunk could not be published (the result still goes out). */
+  | 'stream_failed'
   | 'queue_wait_ms'
   | 'admission_wait_ms'
   | 'llm_latency_ms'

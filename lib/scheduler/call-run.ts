@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { mergeReports } from '../capacity/report.js';
 import type { CallReport, Lease } from '../capacity/types.js';
 import type { ModelConfig } from '../config/schema.js';
 import type { AgentRequest } from '../contracts/request.js';
@@ -15,7 +15,9 @@ import { dispatch } from './dispatch.js';
 import { keyString, requestOf } from './entry.js';
 import { handOff, prefetchNext } from './handoff.js';
 import type { Prefetch } from './handoff.js';
+import { adoptAssignment } from './adopt.js';
 import { keepCallAlive } from './keepalive.js';
+import { callModelStreaming } from './stream-publisher.js';
 
 /** Shortest model call worth starting; with less time left the request goes back to the queue. */
 export const MIN_CALL_MS = 1_000;
@@ -74,7 +76,7 @@ class SlotRunner {
   }
 
   async run(assignment: CallAssignment, prefetched?: QueueItem): Promise<void> {
-    const adopted = await this.adopt(assignment, prefetched);
+    const adopted = await adoptAssignment(this.deps, this.invocation, assignment, prefetched);
     if (!adopted) {
       this.summary.skipped += 1;
       return;
@@ -100,40 +102,23 @@ class SlotRunner {
     let item = first;
     let owner = firstOwner;
     let lease = firstLease;
+    // Statistics of calls this slot finished without writing its capacity item (see `keepsLease`).
+    let unreported: CallReport | undefined;
     for (;;) {
       const outcome = await this.runOne(item, owner, lease);
       this.noteWake(outcome.wakeAt);
+      const report = mergeReports(unreported, outcome.report);
       if (!outcome.passOn) {
-        await this.deps.store.release(lease, outcome.report);
+        await this.deps.store.release(lease, report);
         this.noteWake((await dispatch(this.deps)).wakeAt);
         break;
       }
-      const next = await handOff(this.deps, lease, outcome.report, this.invocation, this.minRunMs(), outcome.prefetched);
+      const next = await handOff(this.deps, lease, report, this.invocation, this.minRunMs(), outcome.prefetched);
       if (!next) break;
       this.summary.handedOff += 1;
-      ({ item, owner, lease } = next);
+      ({ item, owner, lease, unreported } = next);
       moved(next);
     }
-  }
-
-  /**
-   * Makes the dispatcher's claim this invocation's. Where one event may start the function twice
-   * (Lambda async invoke), a conditional write moves the claim to an owner only this invocation
-   * has, so a second copy of the event finds it taken and calls no model (and leaves the lease to
-   * the first copy).
-   */
-  private async adopt(a: CallAssignment, prefetched?: QueueItem): Promise<{ item: QueueItem; owner: string } | undefined> {
-    const { queue, clock, config } = this.deps;
-    if (this.deps.calls.mayDuplicate) {
-      const owner = `${a.owner}/${this.invocation.requestId ?? randomUUID()}`;
-      const item = await queue.adopt(a.key, a.owner, owner, config.scheduler.claim_ttl_ms, clock.now());
-      return item ? { item, owner } : undefined;
-    }
-    // In process the dispatcher's own claim comes along; otherwise read it back.
-    const item = prefetched?.owner === a.owner ? prefetched : await queue.get(a.key);
-    if (item?.state === 'running' && item.owner === a.owner) return { item, owner: a.owner };
-    await this.deps.store.release(a.lease);
-    return undefined;
   }
 
   private noteWake(at: number | undefined): void {
@@ -164,7 +149,7 @@ class SlotRunner {
     this.summary.calls += 1;
     let answer;
     try {
-      answer = await this.deps.llm.call(spec, request, { timeoutMs });
+      answer = await callModelStreaming(this.deps, spec, request, item, attempts, { timeoutMs });
     } catch (err) {
       stop();
       return this.onFailure({ ...item, attempts }, owner, request, spec, classifyError(err), this.deps.clock.now() - started);
@@ -181,6 +166,8 @@ class SlotRunner {
       queuedMs: Math.max(0, started - item.firstSeen),
       llmMs: answer.latencyMs,
       attempts,
+      toolCalls: answer.toolCalls,
+      finishReason: answer.finishReason,
     });
     const prefetched = prefetchNext(this.deps, spec.id);
     if (await this.answers.finish({ ...item, attempts }, owner, result, request)) this.summary.completed += 1;

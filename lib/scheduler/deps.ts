@@ -1,6 +1,8 @@
 import type { CapacityStore } from '../capacity/types.js';
 import type { Config, ModelConfig } from '../config/schema.js';
+import type { ToolCall } from '../contracts/chat.js';
 import type { AgentRequest } from '../contracts/request.js';
+import type { StreamDelta } from '../contracts/stream.js';
 import type { Usage } from '../contracts/result.js';
 import type { RecordPublisher } from '../kafka/publisher.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
@@ -15,11 +17,20 @@ export interface LlmAnswer {
   content: string;
   usage: Usage;
   latencyMs: number;
+  toolCalls?: ToolCall[];
+  finishReason?: string | null;
+}
+
+/** Options of one model call; with `onDelta` the call streams and hands on each piece as it arrives. */
+export interface LlmCallOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onDelta?: (delta: StreamDelta, finishReason: string | null) => void;
 }
 
 /** The LLM port: one call to one model; throws `LlmCallError` (lib/llm) on failure. */
 export interface LlmInvoker {
-  call(model: ModelConfig, request: AgentRequest, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<LlmAnswer>;
+  call(model: ModelConfig, request: AgentRequest, opts: LlmCallOptions): Promise<LlmAnswer>;
   /** Closes pooled connections (local runs and tests; a Lambda container never closes). */
   close?(): Promise<void>;
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createDynamoClient } from '../capacity/dynamo-client.js';
+import { wireFor } from '../capacity/dynamo-wire.js';
 import { createCapacityStore } from '../capacity/index.js';
 import type { Config } from '../config/schema.js';
+import { CoalescingPublisher } from '../kafka/coalescing-publisher.js';
 import { getSharedPublisher } from '../kafka/kafkajs-publisher.js';
 import { LlmClientPool } from '../llm/pool.js';
 import { LambdaCallInvoker } from '../local/call-invoker.js';
@@ -39,17 +41,15 @@ export function createSchedulerDeps(config: Config, overrides: Partial<Scheduler
   const dynamo = createDynamoClient(config.dynamodb);
   const tableOps = new Map<string, number>();
   // Counts DynamoDB calls by command (benchmarks report operations per request).
-  dynamo.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = context.commandName ?? 'unknown';
-      tableOps.set(name, (tableOps.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'agentschedOpCounter' },
-  );
+  const tableKind = (name: unknown): string => (name === config.capacity.table ? 'capacity' : name === config.capacity.queue_table ? 'queue' : 'other');
+  wireFor(dynamo).observe((op, input) => {
+    // By command, and by table (`capacity.UpdateItemCommand`): the bench reports both.
+    for (const name of [`${op}Command`, `${tableKind(input['TableName'])}.${op}Command`]) tableOps.set(name, (tableOps.get(name) ?? 0) + 1);
+  });
   const llm = overrides.llm ?? pooledLlm(new LlmClientPool({ models: config.models, maxConnections: config.connection_pool.max_connections }));
   const store = overrides.store ?? createCapacityStore(config, { client: dynamo });
-  const publisher = overrides.publisher ?? getSharedPublisher({ brokers: config.kafka.bootstrap_servers, clientId: config.kafka.client_id });
+  // One ordered path to Kafka for the container; produce requests gather what waits (see CoalescingPublisher).
+  const publisher = new CoalescingPublisher(overrides.publisher ?? getSharedPublisher({ brokers: config.kafka.bootstrap_servers, clientId: config.kafka.client_id }));
   const metrics = overrides.metrics ?? new InMemoryMetrics();
   const logger = overrides.logger ?? silentLogger;
   return {

@@ -8,6 +8,7 @@ import { PRIORITY_RANK, byEffectiveOrder, effectivePriority, keyString } from '.
 import { Expirer } from './expire.js';
 import { wantsSlot } from './selection.js';
 import { containerState } from './container-state.js';
+import { keepsLease } from './keep-lease.js';
 
 /** How stale the fleet's static description and cooldowns may be when choosing a slot's next request. */
 const FLEET_MAX_AGE_MS = 1_000;
@@ -20,6 +21,11 @@ export interface NextRun {
   item: QueueItem;
   owner: string;
   lease: Lease;
+  /**
+   * The finished calls' report when the slot moved on without a capacity write (`keepsLease`):
+   * the slot's next capacity write records it.
+   */
+  unreported?: CallReport;
 }
 
 /**
@@ -199,10 +205,13 @@ async function takeNext(
     if (claim.kind === 'publish') await new Answerer(deps).publishStored(claim.item, owner);
     if (claim.kind !== 'claimed') continue;
     const priority = effectivePriority(candidate, now, deps.config.scheduler.aging_ms);
+    if (keepsLease(deps, model, lease, report, priority, now)) {
+      noteHandedOff(deps, model, candidate, now);
+      return { item: claim.item, owner, lease, ...(report ? { unreported: report } : {}) };
+    }
     const out = await deps.store.handOff(lease, report, { modelId: model.spec.id, priority, leaseId: randomUUID(), estimatedTokens: candidate.estimatedTokens });
     if (out.granted) {
-      deps.metrics.add('handed_off', { model: model.spec.id, priority: candidate.priority });
-      deps.metrics.add('queue_wait_ms', { model: model.spec.id, priority: candidate.priority }, Math.max(0, now - candidate.firstSeen));
+      noteHandedOff(deps, model, candidate, now);
       return { item: claim.item, owner, lease: out.lease };
     }
     // Refused (the cooldown this report starts, a rate limit): the store freed the slot. The
@@ -212,6 +221,11 @@ async function takeNext(
     return null;
   }
   return 'none';
+}
+
+function noteHandedOff(deps: SchedulerDeps, model: ModelSnapshot, candidate: QueueItem, now: number): void {
+  deps.metrics.add('handed_off', { model: model.spec.id, priority: candidate.priority });
+  deps.metrics.add('queue_wait_ms', { model: model.spec.id, priority: candidate.priority }, Math.max(0, now - candidate.firstSeen));
 }
 
 /** After a release: what waits for this model now goes to whoever has room (this slot, usually). */

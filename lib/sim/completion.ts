@@ -62,14 +62,18 @@ export function tokensOf(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
-/** Completion length: `max_tokens` when given (capped), else the model's default. */
+/**
+ * Completion length: `max_tokens` when given (capped), else the model's default. An answer wants
+ * at least the default length: a `max_tokens` below it (or above the cap) cuts it, reported as
+ * finish_reason `length`, as a real model reports hitting its limit.
+ */
 export function completionTokens(
   model: Pick<ResolvedSimModel, 'defaultCompletionTokens' | 'maxCompletionTokens'>,
   maxTokens: number | undefined,
 ): { tokens: number; finishReason: 'stop' | 'length' } {
   if (maxTokens === undefined) return { tokens: model.defaultCompletionTokens, finishReason: 'stop' };
   const tokens = Math.max(1, Math.min(Math.floor(maxTokens), model.maxCompletionTokens));
-  return { tokens, finishReason: tokens < maxTokens ? 'length' : 'stop' };
+  return { tokens, finishReason: tokens < maxTokens || tokens < model.defaultCompletionTokens ? 'length' : 'stop' };
 }
 
 const FILLER = ' lorem ipsum dolor sit amet';
@@ -101,17 +105,18 @@ export function completionBody(args: {
   id: string;
   model: string;
   created: number;
-  content: string;
+  content: string | null;
   promptTokens: number;
   completionTokens: number;
-  finishReason: 'stop' | 'length';
+  finishReason: string;
+  toolCalls?: readonly unknown[];
 }): Record<string, unknown> {
   return {
     id: args.id,
     object: 'chat.completion',
     created: args.created,
     model: args.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: args.content }, finish_reason: args.finishReason, logprobs: null }],
+    choices: [{ index: 0, message: { role: 'assistant', content: args.content, ...(args.toolCalls ? { tool_calls: args.toolCalls } : {}) }, finish_reason: args.finishReason, logprobs: null }],
     usage: {
       prompt_tokens: args.promptTokens,
       completion_tokens: args.completionTokens,

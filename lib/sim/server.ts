@@ -2,7 +2,9 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { completionBody, completionText, completionTokens, errorBody, promptOf, simLatencyMs, tokensOf } from './completion.js';
+import { simAnswer } from './answer.js';
+import { completionBody, errorBody, promptOf, simLatencyMs, tokensOf } from './completion.js';
+import { writeSse } from './sse.js';
 import { HttpError, readJson, send } from './http.js';
 import { Gauge, pickFaults, SimModelState, totals } from './state.js';
 import type { SimFaults, SimServerOptions, SimStats } from './types.js';
@@ -25,6 +27,9 @@ export interface SimServer {
  * Starts a simulated OpenAI-compatible server hosting one or more models, each with a fixed number
  * of concurrent slots. A request beyond a model's capacity is a violation: counted, and answered
  * 429 — so a scheduler under test shows its mistakes in `GET /stats`.
+ *
+ * Chat requests with `tools` get a tool call, `response_format` JSON, `stream: true` server-sent
+ * chunks one token per `perTokenMs` (lib/sim/answer.ts, lib/sim/sse.ts).
  *
  * Endpoints: `POST /v1/chat/completions`, `GET /v1/models`, `GET /stats`, `POST /stats/reset`, `GET /health`,
  * `POST /faults` (body `{ model?: id | '*', failRate?, rateLimitRate?, retryAfterS?, stallRate?, stallMs? }`).
@@ -148,25 +153,28 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
       return;
     }
     if (stall) model.count('stalls_injected');
-    const maxTokens = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : undefined;
-    const { tokens, finishReason } = completionTokens(cfg, maxTokens);
     const prompt = promptOf(messages);
-    const delay = (stall ? cfg.stallMs : 0) + simLatencyMs(cfg, tokens, random);
-    const modelName = typeof body['model'] === 'string' ? body['model'] : cfg.id;
-    timer = later(delay, () => {
+    const answer = simAnswer(cfg, body, messages, prompt.lastUser, () => randomUUID().replace(/-/g, '').slice(0, 24));
+    const streamed = body['stream'] === true;
+    const prefill = (stall ? cfg.stallMs : 0) + simLatencyMs(cfg, streamed ? 0 : answer.completionTokens, random);
+    const head = { id: `chatcmpl-${randomUUID()}`, model: typeof body['model'] === 'string' ? body['model'] : cfg.id, created: Math.floor(Date.now() / 1000) };
+    const promptTokens = tokensOf(prompt.all);
+    timer = later(prefill, () => {
       if (released) return;
-      model.count('completed');
-      const answer = completionBody({
-        id: `chatcmpl-${randomUUID()}`,
-        model: modelName,
-        created: Math.floor(Date.now() / 1000),
-        content: completionText(cfg.id, prompt.lastUser, tokens),
-        promptTokens: tokensOf(prompt.all),
-        completionTokens: tokens,
-        finishReason,
+      if (!streamed) {
+        model.count('completed');
+        const { content, toolCalls, completionTokens, finishReason } = answer;
+        release();
+        send(res, 200, completionBody({ ...head, content, promptTokens, completionTokens, finishReason, ...(toolCalls ? { toolCalls } : {}) }));
+        return;
+      }
+      timer = undefined;
+      const options = body['stream_options'];
+      const includeUsage = typeof options === 'object' && options !== null && (options as Record<string, unknown>)['include_usage'] === true;
+      void writeSse(res, { ...head, answer, promptTokens, includeUsage, perTokenMs: cfg.perTokenMs, later, stopped: () => released }).then((done) => {
+        if (done) model.count('completed');
+        release();
       });
-      release();
-      send(res, 200, answer);
     });
   }
 

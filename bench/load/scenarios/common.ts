@@ -59,10 +59,15 @@ export const drain = (o: ScenarioOptions, defaultS: number): DrainOptions => ({
 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
 
+const perRequest = (entries: [string, number][], n: number): Record<string, number> =>
+  Object.fromEntries(entries.filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / n, 2)]));
+
 /** Scheduler cost of a run: CPU ms and DynamoDB calls per answered request. */
 export function cost(run: RunOutput, answered: number): Record<string, unknown> {
   const n = Math.max(1, answered);
-  const ops = run.tableOps;
+  // Keys `<table>.<Command>` break the same calls down by table.
+  const byTable = run.tableOps ? Object.entries(run.tableOps).filter(([k]) => k.includes('.')) : [];
+  const ops = run.tableOps ? Object.fromEntries(Object.entries(run.tableOps).filter(([k]) => !k.includes('.'))) : null;
   const total = ops ? Object.values(ops).reduce((a, b) => a + b, 0) : null;
   const writes = ops ? Object.entries(ops).filter(([k]) => WRITES.has(k)).reduce((a, [, v]) => a + v, 0) : null;
   return {
@@ -74,7 +79,8 @@ export function cost(run: RunOutput, answered: number): Record<string, unknown> 
         : {
             total: round(total! / n, 2),
             writes: round(writes! / n, 2),
-            by_command: Object.fromEntries(Object.entries(ops).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / n, 2)])),
+            by_command: perRequest(Object.entries(ops), n),
+            ...(byTable.length > 0 ? { by_table: perRequest(byTable, n) } : {}),
           },
   };
 }

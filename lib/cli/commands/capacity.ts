@@ -22,7 +22,7 @@ export async function withCapacityStore<T>(
   fn: (store: DynamoCapacityStore, config: Config) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig(flags.config);
-  const client = createDynamoClient({ endpoint: config.dynamodb.endpoint, region: config.dynamodb.region });
+  const client = createDynamoClient(config.dynamodb);
   try {
     return await fn(new DynamoCapacityStore(client, config.capacity.table, optionsFromConfig(config)), config);
   } finally {

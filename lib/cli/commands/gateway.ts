@@ -61,7 +61,7 @@ export function register(program: Command): void {
         'Point any openai SDK at the printed base URL (first line of stdout). `model`: a configured model id pins',
         'that model; any other name lets the scheduler route. Headers: x-agentsched-priority (high|medium|low, or',
         'a `priority` body field), x-agentsched-task-type, x-agentsched-session-id (or the body `user`),',
-        'x-agentsched-timeout-ms. `stream: true` is answered as SSE with the whole completion in one chunk.',
+        'x-agentsched-timeout-ms. `stream: true` streams the tokens as SSE chunks as the model generates them.',
         'Without --api-key-env any caller that reaches the address is served: keep it on 127.0.0.1 or set a key.',
         'Uses KAFKA_BROKERS (or kafka.bootstrap_servers) and the topics of the configuration. Runs until SIGINT/SIGTERM.',
       ].join('\n'),

@@ -76,7 +76,7 @@ export function register(program: Command): void {
     .option('--model <id>', 'id of the simulated model (any requested name maps to it)', 'sim-model')
     .option('--capacity <n>', 'concurrent requests before 429 + a counted violation', number('int', 1), 4)
     .option('--latency-ms <ms>', 'prefill latency per request', number('float', 0), 150)
-    .option('--per-token-ms <ms>', 'latency per completion token', number('float', 0), 2)
+    .option('--per-token-ms <ms>', 'latency per completion token (with stream: true, the delay between streamed tokens)', number('float', 0), 2)
     .option('--jitter <fraction>', 'relative latency jitter, 0..1', number('float', 0, 1), 0.1)
     .option('--fail-rate <rate>', 'probability of an HTTP 500', number('float', 0, 1), 0)
     .option('--rate-limit-rate <rate>', 'probability of an HTTP 429 with Retry-After', number('float', 0, 1), 0)

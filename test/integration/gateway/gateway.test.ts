@@ -146,7 +146,7 @@ describe('gateway with the openai SDK as the caller, over the real broker', () =
   it('lists the configured models on GET /v1/models', async () => {
     const ids: string[] = [];
     for await (const model of openai.models.list()) ids.push(model.id);
-    expect(ids).toEqual(['test-model', 'pinned-model']);
+    expect(ids).toEqual(['test-model', 'pinned-model', 'auto']);
     expect(await openai.models.retrieve('pinned-model')).toMatchObject({ id: 'pinned-model', owned_by: 'agentsched' });
     await expect(openai.models.retrieve('nope')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });

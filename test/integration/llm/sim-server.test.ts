@@ -33,7 +33,8 @@ describe('simulated OpenAI-compatible server', () => {
     expect(res.object).toBe('chat.completion');
     expect(res.model).toBe('whatever-name');
     expect(res.choices[0]!.message.content).toMatch(/^\[sim\] answer to: Hello there/);
-    expect(res.choices[0]!.finish_reason).toBe('stop');
+    // 12 tokens cut the sim's 64-token answer short.
+    expect(res.choices[0]!.finish_reason).toBe('length');
     expect(res.usage).toEqual({ prompt_tokens: 5, completion_tokens: 12, total_tokens: 17 });
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
   });

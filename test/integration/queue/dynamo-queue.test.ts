@@ -10,10 +10,12 @@ import { uniqueName } from '../support/services.js';
 
 /**
  * The in-memory queue's contract on the real table: DynamoDB Local and dynalite must agree with
- * it. A fresh table per test (waiting() and depth() see the whole table), 3 shards so that every
+ * it, through both clients (the lean wire and the AWS SDK). A fresh table per test (waiting() and depth() see the whole table), 3 shards so that every
  * read merges partitions.
  */
-describe.each(BACKENDS)('on %s', (name) => {
+const VARIANTS = [...BACKENDS.map((name) => ({ name, client: 'lean' as const })), { name: 'DynamoDB Local' as const, client: 'sdk' as const }];
+
+describe.each(VARIANTS)('on $name, $client client', ({ name, client: wire }) => {
   let backend: Backend | undefined;
   let client: DynamoDBClient | undefined;
   const tables: string[] = [];
@@ -22,9 +24,9 @@ describe.each(BACKENDS)('on %s', (name) => {
     client?.destroy();
     await backend?.close();
   });
-  describeWorkQueueContract(`DynamoWorkQueue (${name})`, async () => {
+  describeWorkQueueContract(`DynamoWorkQueue (${name}, ${wire})`, async () => {
     backend ??= await openBackend(name);
-    client ??= createDynamoClient({ endpoint: backend.endpoint, region: 'us-east-1' });
+    client ??= createDynamoClient({ endpoint: backend.endpoint, region: 'us-east-1', client: wire });
     const table = uniqueName('queue');
     tables.push(table);
     const queue = new DynamoWorkQueue(client, table, { shards: 3 });

@@ -29,9 +29,19 @@ describe('chatCall', () => {
     });
   });
 
-  it('pins a configured model and forwards max tokens, temperature and the user as session', () => {
+  it('pins a configured model and forwards max_completion_tokens as such, temperature and the user (also as session)', () => {
     const call = chatCall({ model: 'local-llama', messages: [user('x')], max_completion_tokens: 64, temperature: 0, user: 'u-9' }, {}, models);
-    expect(call.input).toMatchObject({ model_id: 'local-llama', max_tokens: 64, temperature: 0, session_id: 'u-9' });
+    expect(call.input).toMatchObject({ model_id: 'local-llama', max_completion_tokens: 64, temperature: 0, session_id: 'u-9', user: 'u-9' });
+    expect(call.input.max_tokens).toBeUndefined();
+  });
+
+  it('forwards the OpenAI parameters as given and drops fields it does not know', () => {
+    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
+    const body = { messages: [user('x')], tools, tool_choice: 'required', parallel_tool_calls: false, response_format: { type: 'json_object' }, top_p: 0.9, stop: ['END'], seed: 3, presence_penalty: 0.5, frequency_penalty: 0.1, logit_bias: { '1': 5 }, stream: true, made_up: 1 };
+    const call = chatCall(body, {}, models);
+    const { messages: _m, made_up: _x, ...params } = body;
+    expect(call.input).toMatchObject(params);
+    expect(call.input).not.toHaveProperty('made_up');
   });
 
   it('lets headers win over the body', () => {

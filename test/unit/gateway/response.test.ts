@@ -44,6 +44,6 @@ describe('OpenAI response shapes', () => {
   });
 
   it('lists models', () => {
-    expect(modelList([{ id: 'a' }])).toEqual({ object: 'list', data: [{ id: 'a', object: 'model', created: 0, owned_by: 'agentsched' }] });
+    expect(modelList([{ id: 'a' }])).toEqual({ object: 'list', data: [{ id: 'a', object: 'model', created: 0, owned_by: 'agentsched' }, { id: 'auto', object: 'model', created: 0, owned_by: 'agentsched' }] });
   });
 });

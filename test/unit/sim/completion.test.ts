@@ -32,7 +32,8 @@ describe('completionTokens', () => {
 
   it('uses the default without max_tokens, max_tokens when given', () => {
     expect(completionTokens(model, undefined)).toEqual({ tokens: 64, finishReason: 'stop' });
-    expect(completionTokens(model, 10)).toEqual({ tokens: 10, finishReason: 'stop' });
+    expect(completionTokens(model, 10)).toEqual({ tokens: 10, finishReason: 'length' });
+    expect(completionTokens(model, 80)).toEqual({ tokens: 80, finishReason: 'stop' });
   });
 
   it('caps huge max_tokens and reports finish_reason length', () => {

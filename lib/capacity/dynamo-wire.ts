@@ -1,0 +1,81 @@
+import {
+  BatchGetItemCommand, BatchWriteItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand,
+  TransactWriteItemsCommand, UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+/** The DynamoDB operations the stores use (the JSON protocol's `X-Amz-Target` suffixes). */
+export type DynamoOp = 'UpdateItem' | 'PutItem' | 'DeleteItem' | 'GetItem' | 'BatchGetItem' | 'BatchWriteItem' | 'TransactWriteItems' | 'Scan' | 'Query';
+
+/** An operation's input or output in DynamoDB's own JSON shape (attribute values typed: `{S: ...}`). */
+export type WireBody = Record<string, unknown>;
+
+/** An item in DynamoDB's typed JSON. */
+export type WireItem = Record<string, AttributeValue>;
+
+export type WireListener = (op: DynamoOp, input: WireBody) => void;
+
+/**
+ * How `TableIO` reaches DynamoDB: one low-level operation in, its output out. Failures throw an
+ * `Error` whose `name` is DynamoDB's exception name (e.g. `ConditionalCheckFailedException`, with
+ * `Item` when the server returned the old item) — the same names the AWS SDK uses.
+ */
+export interface DynamoWire {
+  call(op: DynamoOp, input: WireBody): Promise<WireBody>;
+  /** Sees every operation issued, with its input (benchmarks count them by `<Op>Command`). */
+  observe(listener: WireListener): void;
+  close(): void;
+}
+
+const COMMANDS = {
+  UpdateItem: UpdateItemCommand,
+  PutItem: PutItemCommand,
+  DeleteItem: DeleteItemCommand,
+  GetItem: GetItemCommand,
+  BatchGetItem: BatchGetItemCommand,
+  BatchWriteItem: BatchWriteItemCommand,
+  TransactWriteItems: TransactWriteItemsCommand,
+  Scan: ScanCommand,
+  Query: QueryCommand,
+} as const;
+
+type AnyCommandInput = ConstructorParameters<(typeof COMMANDS)[DynamoOp]>[0];
+
+/** The AWS SDK v3 client as a wire (`dynamodb.client: sdk`, or any client built elsewhere). */
+export class SdkDynamoWire implements DynamoWire {
+  private readonly listeners: WireListener[] = [];
+
+  constructor(private readonly client: DynamoDBClient) {}
+
+  async call(op: DynamoOp, input: WireBody): Promise<WireBody> {
+    for (const l of this.listeners) l(op, input);
+    const Command = COMMANDS[op] as new (input: AnyCommandInput) => UpdateItemCommand;
+    const out = await this.client.send(new Command(input as unknown as AnyCommandInput));
+    return out as unknown as WireBody;
+  }
+
+  observe(listener: WireListener): void {
+    this.listeners.push(listener);
+  }
+
+  close(): void {
+    // The client is its owner's to destroy.
+  }
+}
+
+const wires = new WeakMap<DynamoDBClient, DynamoWire>();
+
+/** Makes `wire` the way stores built on `client` reach the table (see `createDynamoClient`). */
+export function attachWire(client: DynamoDBClient, wire: DynamoWire): void {
+  wires.set(client, wire);
+}
+
+/** The wire stores use for `client`: the one attached to it, else the SDK client itself. */
+export function wireFor(client: DynamoDBClient): DynamoWire {
+  let wire = wires.get(client);
+  if (!wire) {
+    wire = new SdkDynamoWire(client);
+    wires.set(client, wire);
+  }
+  return wire;
+}
