@@ -7,12 +7,11 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../lib/capacity/dynamo-client.js';
-import { DynamoCapacityStore } from '../../lib/capacity/dynamo-store.js';
-import { optionsFromConfig } from '../../lib/capacity/options.js';
 import { ConfigSchema } from '../../lib/config/schema.js';
 import { deleteTopics, withAdmin } from '../../lib/kafka/admin.js';
+import { lag, leftovers, queueState } from './after-run.js';
+import type { Leftovers } from './after-run.js';
 import { createKafka } from '../../lib/kafka/client.js';
-import { DynamoWorkQueue } from '../../lib/queue/dynamo-queue.js';
 import { DEMO_FLEET } from '../../lib/sim/fleet.js';
 import { startSimServer } from '../../lib/sim/server.js';
 import type { SimServer } from '../../lib/sim/server.js';
@@ -23,7 +22,7 @@ import type { OwnServices } from './services.js';
 import type { SilentProxy } from './proxy.js';
 import { startRecorder } from './recorder.js';
 import type { Recorder } from './recorder.js';
-import type { Drill } from './types.js';
+import type { Drill, FaultTarget } from './types.js';
 import type { LoadTopics } from './load.js';
 
 /** Large enough for the 2 MB poison record and its dead letter (the broker default is 1 MB). */
@@ -37,28 +36,22 @@ export interface Endpoints {
   dynamodbDirect: string;
 }
 
-export interface DrillStack {
+export interface DrillStack extends FaultTarget {
   id: string;
   topics: LoadTopics;
   endpoints: Endpoints;
   sim: SimServer;
   dev: Proc;
   worker: Proc | undefined;
-  own: { kafka?: OwnServices; dynamodb?: OwnServices };
-  proxy: SilentProxy | undefined;
   recorder: Recorder | undefined;
   /** Processes that exited without being told to (name, exit code, last stderr lines). */
   unexpectedExits: string[];
-  /** SIGKILLs `agentsched dev` and starts it again after `downMs`; resolves when it consumes again. */
-  killDev(downMs: number): Promise<number>;
-  /** The same for the worker running `functions/call`. */
-  killWorker(downMs: number): Promise<number>;
   /** Wait-queue state of one request (null when it has no item). */
   queueState(id: string, correlationId: string): Promise<string | null>;
   /** Uncommitted records per scheduler consumer group. */
   lag(): Promise<Record<string, number>>;
   /** Reaps expired leases, then counts the leases and queued requests left. */
-  leftovers(): Promise<{ reaped: number; leases: number; queued: number }>;
+  leftovers(): Promise<Leftovers>;
   close(): Promise<void>;
 }
 
@@ -192,47 +185,9 @@ export async function startDrillStack(o: StackOptions): Promise<DrillStack> {
         stack.worker = await startWorker();
         return Date.now();
       },
-      leftovers: async () => {
-        const client = createDynamoClient({ endpoint: o.endpoints.dynamodbDirect, region: parsed.dynamodb.region });
-        try {
-          const store = new DynamoCapacityStore(client, parsed.capacity.table, optionsFromConfig(parsed));
-          const reaped = await store.reap();
-          let leases = 0;
-          for (const m of parsed.models) leases += (await store.getModel(m.id))?.state.liveLeases ?? 0;
-          const queue = new DynamoWorkQueue(client, parsed.capacity.queue_table, { shards: parsed.scheduler.queue_shards });
-          const depth = await queue.depth();
-          const lapsed = await queue.lapsed(Date.now() + 3_600_000, 100);
-          return { reaped: reaped.reclaimed, leases, queued: depth.high + depth.medium + depth.low + lapsed.length };
-        } finally {
-          client.destroy();
-        }
-      },
-      queueState: async (rid, correlationId) => {
-        const client = createDynamoClient({ endpoint: o.endpoints.dynamodbDirect, region: parsed.dynamodb.region });
-        try {
-          const queue = new DynamoWorkQueue(client, parsed.capacity.queue_table, { shards: parsed.scheduler.queue_shards });
-          return (await queue.get({ id: rid, correlationId }))?.state ?? null;
-        } finally {
-          client.destroy();
-        }
-      },
-      lag: async () => {
-        const kafka = createKafka(o.endpoints.brokers, `${id}-admin`, { logLevel: 'nothing' });
-        return withAdmin(kafka, async (admin) => {
-          const out: Record<string, number> = {};
-          for (const p of ['high', 'medium', 'low'] as const) {
-            const ends = await admin.fetchTopicOffsets(topics[p]);
-            const [committed] = await admin.fetchOffsets({ groupId: `${id}-${p}`, topics: [topics[p]] });
-            let lag = 0;
-            for (const e of ends) {
-              const c = Number(committed?.partitions.find((x) => x.partition === e.partition)?.offset ?? '-1');
-              lag += Number(e.high) - Math.max(0, c);
-            }
-            out[p] = lag;
-          }
-          return out;
-        });
-      },
+      leftovers: () => leftovers(parsed, o.endpoints.dynamodbDirect),
+      queueState: (rid, correlationId) => queueState(parsed, o.endpoints.dynamodbDirect, rid, correlationId),
+      lag: () => lag(o.endpoints.brokers, id, topics),
       close: stopAll,
     };
     return stack;

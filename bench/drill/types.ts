@@ -1,6 +1,7 @@
 // What a drill is: its fleet, its configuration, its requests and its fault; what it measured.
 import type { SimFaults, SimModelOptions } from '../../lib/sim/types.js';
-import type { DrillStack } from './stack.js';
+import type { SilentProxy } from './proxy.js';
+import type { OwnServices } from './services.js';
 
 /** What a request of a drill is. Poison kinds are records the scheduler must refuse. */
 export const REQUEST_KINDS = [
@@ -25,6 +26,16 @@ export interface PlannedRequest {
 export interface FaultWindow {
   start: number;
   end: number | null;
+}
+
+/** What a fault can act on: the drill's own broker and table, the silent proxy, the scheduler's processes. */
+export interface FaultTarget {
+  own: { kafka?: OwnServices; dynamodb?: OwnServices };
+  proxy: SilentProxy | undefined;
+  /** SIGKILLs `agentsched dev` and starts it again after `downMs`; resolves (epoch ms) when it consumes again. */
+  killDev(downMs: number): Promise<number>;
+  /** The same for the `agentsched worker` running functions/call. */
+  killWorker(downMs: number): Promise<number>;
 }
 
 /** Sizes and timing of one drill run. */
@@ -56,7 +67,7 @@ export interface Drill {
   /** What each request is (default: all valid). */
   kind?(i: number, n: number): RequestKind;
   /** Injects the fault once the send phase is `atFraction` through; resolves with its window. */
-  inject?(stack: DrillStack, size: DrillSize): Promise<FaultWindow>;
+  inject?(target: FaultTarget, size: DrillSize): Promise<FaultWindow>;
   /** When the fault starts, as a fraction of the send phase (default 0.4). */
   atFraction?: number;
   /** Is this answer acceptable for a request of this kind under this fault? */
