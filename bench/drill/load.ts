@@ -28,6 +28,19 @@ export interface LoadTopics {
 interface Tracked {
   out: Outcome;
   first?: string;
+  firstFlagged?: boolean;
+}
+
+/** Top-level fields whose values differ between two result bodies. */
+function differingFields(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+}
+
+/** A result without its (long) content, for the diagnostics. */
+function brief(o: Record<string, unknown>): Record<string, unknown> {
+  const { content, ...rest } = o;
+  return { ...rest, content_chars: typeof content === 'string' ? content.length : null };
 }
 
 export class LoadSession {
@@ -88,12 +101,16 @@ export class LoadSession {
     if (flagged) t.out.flagged += 1;
     if (t.out.copies === 1) {
       t.first = raw;
+      t.firstFlagged = flagged;
       t.out.answeredAt = Date.now();
       t.out.status = r.status;
       t.out.code = r.error?.code ?? null;
       this.lastProgress = Date.now();
     } else if (raw !== t.first) {
       t.out.identical = false;
+      const first = JSON.parse(t.first ?? '{}') as Record<string, unknown>;
+      const copy = JSON.parse(raw) as Record<string, unknown>;
+      t.out.differs ??= { fields: differingFields(first, copy), first_flagged: t.firstFlagged ?? false, copy_flagged: flagged, first: brief(first), copy: brief(copy) };
     }
   }
 

@@ -83,6 +83,8 @@ export async function run(argv: readonly string[]): Promise<boolean> {
     process.stdout.write(`${args.json ? JSON.stringify(row) : line(row)}\n`);
     // Where the unanswered requests are (the JSON line carries the same).
     if (!args.json && row.lost_detail) process.stderr.write(`${row.drill}: unanswered: ${JSON.stringify({ lost: row.lost_detail, lag: row.lag })}\n`);
+    if (!args.json && row.differing) process.stderr.write(`${row.drill}: copies that differ: ${JSON.stringify(row.differing)}\n`);
+    if (!args.json && row.crashes.length > 0) process.stderr.write(`${row.drill}: crashed: ${row.crashes.join('\n')}\n`);
   });
   return rows.every((r) => r.ok);
 }

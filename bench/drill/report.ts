@@ -31,6 +31,8 @@ export interface DrillRow {
   extra: Record<string, boolean>;
   /** Scheduler processes that exited on their own (with their last stderr lines). */
   crashes: string[];
+  /** Second copies that differ from their first: what differs (only when some do). */
+  differing?: NonNullable<Measured['outcomes'][number]['differs']>[];
   /** Requests without their answer: where each is (only when some are lost). */
   lost_detail?: Measured['lostDetail'];
   lag?: Record<string, number>;
@@ -88,6 +90,7 @@ export function rowOf(drill: Drill, m: Measured): DrillRow {
     fault_s: m.fault && m.fault.end !== null ? round1((m.fault.end - m.fault.start) / 1000) : null,
     extra,
     crashes: m.unexpectedExits,
+    ...(dups.some((x) => x.differs) ? { differing: dups.flatMap((x) => (x.differs ? [x.differs] : [])) } : {}),
     ...(m.lostDetail.length > 0 ? { lost_detail: m.lostDetail, lag: m.lag } : {}),
     failed_checks: [],
     ok: true,

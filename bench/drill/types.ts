@@ -92,6 +92,8 @@ export interface Outcome {
   /** Redelivered copies flagged `agentsched-redelivery`. */
   flagged: number;
   deadLetters: number;
+  /** For a second copy that differs from the first: the fields that differ, and each copy's redelivery flag. */
+  differs?: { fields: string[]; first_flagged: boolean; copy_flagged: boolean; first: Record<string, unknown>; copy: Record<string, unknown> };
 }
 
 export interface Measured {
