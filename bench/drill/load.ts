@@ -31,6 +31,16 @@ interface Tracked {
   firstFlagged?: boolean;
 }
 
+/** JSON with every object's keys sorted: equal for two encodings of the same value. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
 /** Top-level fields whose values differ between two result bodies. */
 function differingFields(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -107,9 +117,14 @@ export class LoadSession {
       t.out.code = r.error?.code ?? null;
       this.lastProgress = Date.now();
     } else if (raw !== t.first) {
-      t.out.identical = false;
       const first = JSON.parse(t.first ?? '{}') as Record<string, unknown>;
       const copy = JSON.parse(raw) as Record<string, unknown>;
+      if (canonical(first) === canonical(copy)) {
+        // The same answer, encoded with its fields in another order.
+        t.out.reencoded += 1;
+        return;
+      }
+      t.out.identical = false;
       t.out.differs ??= { fields: differingFields(first, copy), first_flagged: t.firstFlagged ?? false, copy_flagged: flagged, first: brief(first), copy: brief(copy) };
     }
   }
@@ -126,7 +141,7 @@ export class LoadSession {
   private track(req: PlannedRequest, measured: boolean): { id: string; cid: string; t: Tracked } {
     const cid = randomUUID();
     const id = `${measured ? 'drill' : 'warmup'}_${randomUUID().slice(0, 8)}`;
-    const t: Tracked = { out: { id, cid, priority: req.priority, kind: req.kind, sent: Date.now(), answeredAt: null, status: null, code: null, copies: 0, identical: true, flagged: 0, deadLetters: 0 } };
+    const t: Tracked = { out: { id, cid, priority: req.priority, kind: req.kind, sent: Date.now(), answeredAt: null, status: null, code: null, copies: 0, identical: true, reencoded: 0, flagged: 0, deadLetters: 0 } };
     this.byCid.set(cid, t);
     this.byId.set(id, t);
     if (measured) this.measured.push(t);

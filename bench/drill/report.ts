@@ -15,6 +15,8 @@ export interface DrillRow {
   duplicates: number;
   duplicates_identical: boolean;
   duplicates_flagged: number;
+  /** Duplicates equal to their first copy as JSON, but not byte-identical (re-encoded). */
+  duplicates_reencoded: number;
   dead_letters: number;
   violations: number;
   /** Calls the simulated fleet received after the warm-up, and how many it answered 200. */
@@ -78,6 +80,7 @@ export function rowOf(drill: Drill, m: Measured): DrillRow {
     duplicates: dups.reduce((n, x) => n + x.copies - 1, 0),
     duplicates_identical: dups.every((x) => x.identical),
     duplicates_flagged: o.reduce((n, x) => n + x.flagged, 0),
+    duplicates_reencoded: o.reduce((n, x) => n + x.reencoded, 0),
     dead_letters: o.reduce((n, x) => n + x.deadLetters, 0),
     violations: m.sim.violations,
     model_calls: m.sim.requests,
@@ -116,7 +119,7 @@ const COLUMNS: [string, (r: DrillRow) => string][] = [
   ['requests', (r) => String(r.requests)],
   ['answered', (r) => String(r.answered)],
   ['lost', (r) => String(r.lost)],
-  ['duplicates', (r) => `${r.duplicates}${r.duplicates > 0 ? (r.duplicates_identical ? ' (identical)' : ' (DIFFER)') : ''}`],
+  ['duplicates', (r) => `${r.duplicates}${r.duplicates > 0 ? (r.duplicates_identical ? ` (identical${r.duplicates_reencoded > 0 ? `, ${r.duplicates_reencoded} re-encoded` : ''})` : ' (DIFFER)') : ''}`],
   ['violations', (r) => String(r.violations)],
   ['leaked leases', (r) => String(r.leaked_leases)],
   ['recovery s', (r) => (r.recovery_s === null ? '—' : r.recovery_s.toFixed(1))],
@@ -147,6 +150,7 @@ export function errorRow(drill: string, requests: number, err: unknown): DrillRo
     duplicates: 0,
     duplicates_identical: true,
     duplicates_flagged: 0,
+    duplicates_reencoded: 0,
     dead_letters: 0,
     violations: 0,
     model_calls: 0,

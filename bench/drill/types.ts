@@ -88,7 +88,10 @@ export interface Outcome {
   status: string | null;
   code: string | null;
   copies: number;
+  /** Every extra copy carries the same answer as the first (the same JSON value). */
   identical: boolean;
+  /** Extra copies equal to the first as JSON values but not byte for byte (fields in another order). */
+  reencoded: number;
   /** Redelivered copies flagged `agentsched-redelivery`. */
   flagged: number;
   deadLetters: number;
