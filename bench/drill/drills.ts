@@ -97,7 +97,7 @@ export const DRILLS: readonly Drill[] = [
   },
   {
     name: 'overload-deadlines',
-    summary: '5× the fleet\'s bound (1 s calls), a third with timeout_ms 400: those fail deadline_exceeded without a model call, the rest complete',
+    summary: '5× the fleet\'s bound (1 s calls), a third with timeout_ms 400: those fail deadline_exceeded (a model call only when started in time), the rest complete',
     fleet: () => demoSimModels({ latencyMs: 1_000, perTokenMs: 0, jitter: 0 }),
     // 18 slots of 1 s calls: 18 requests/s is the bound.
     rate: () => 90,
