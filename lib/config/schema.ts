@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { PRIORITIES, TaskTypeSchema, TopicNameSchema } from '../contracts/request.js';
+import { KafkaSecuritySchema } from './kafka-security.js';
 
 /** Where a model's API key comes from. The key itself never appears in configuration. */
 export const ApiKeyRefSchema = z.union([
   z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }).strict(),
   z.object({ secret: z.string().min(1).describe('AWS Secrets Manager secret name or ARN') }).strict(),
+  z.object({ ssm: z.string().min(1).describe('AWS SSM parameter name (SecureString is decrypted)') }).strict(),
   z.object({ none: z.literal(true) }).strict(),
 ]);
 export type ApiKeyRef = z.infer<typeof ApiKeyRefSchema>;
@@ -67,6 +69,8 @@ export const ConfigSchema = z
         batch_size: z.number().int().min(1).max(10_000).default(100),
         /** How long the local runner waits to fill a batch (the mappings' `maximumBatchingWindow`): 0 adds no waiting. */
         batch_window_ms: z.number().int().min(0).max(300_000).default(0),
+        /** TLS / SASL of the functions' Kafka clients (README "Deploy to AWS"). */
+        security: KafkaSecuritySchema.default({ auth: 'none' }),
       })
       .strict()
       .prefault({}),
@@ -127,6 +131,19 @@ export const ConfigSchema = z
         region: z.string().default('us-east-1'),
         /** How the stores reach the tables: `lean` signed JSON requests (default), or the AWS SDK client. */
         client: z.enum(['lean', 'sdk']).default('lean'),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Endpoints of the other AWS APIs the functions call (LocalStack: http://localhost.localstack.cloud:4566).
+     * Unset = the SDK's own resolution (AWS, or AWS_ENDPOINT_URL[_<SERVICE>]).
+     */
+    aws: z
+      .object({
+        lambda_endpoint: z.url().optional(),
+        secrets_endpoint: z.url().optional().describe('Secrets Manager and SSM'),
+        /** How long a secret or parameter read is reused by a container, seconds. */
+        secrets_max_age_s: z.number().int().min(0).default(300),
       })
       .strict()
       .prefault({}),

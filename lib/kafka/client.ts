@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { LogEntry, RetryOptions } from 'kafkajs';
+import type { KafkaSecurityOptions } from './security.js';
 
 /** One kafkajs log line, reduced to fields that never carry record content. */
 export interface KafkaLogLine {
@@ -14,7 +15,7 @@ export interface KafkaLogLine {
 
 export type KafkaLogSink = (line: KafkaLogLine) => void;
 
-export interface KafkaClientOptions {
+export interface KafkaClientOptions extends KafkaSecurityOptions {
   /** Lowest level passed to `log` (default `warn`). */
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
   /** Where kafkajs lines go (default: one JSON line on stderr). */
@@ -83,6 +84,9 @@ export function createKafka(brokers: string[], clientId: string, opts: KafkaClie
     connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
     requestTimeout: opts.requestTimeoutMs ?? 30_000,
     retry: opts.retry ?? { initialRetryTime: 200, maxRetryTime: 5_000, retries: 6 },
+    // TLS / SASL (lib/kafka/security.ts maps `kafka.security` to these).
+    ...(opts.ssl !== undefined ? { ssl: opts.ssl } : {}),
+    ...(opts.sasl !== undefined ? { sasl: opts.sasl } : {}),
     // kafkajs filters first; we filter again after re-levelling routine lines.
     logLevel: minLevel,
     logCreator: () => (entry) => {

@@ -12,6 +12,8 @@ export const NO_API_KEY = 'EMPTY';
  */
 export interface SecretResolver {
   resolve(name: string): Promise<string>;
+  /** An SSM parameter (`api_key: {ssm: name}`); lib/secrets implements both on AWS. */
+  resolveParameter?(name: string): Promise<string>;
 }
 
 /** `my-app/openai-key` → `AGENTSCHED_SECRET_MY_APP_OPENAI_KEY`: upper case, non-alphanumerics → `_`. */
@@ -72,6 +74,10 @@ export class ApiKeyResolver {
       if (!value) return Promise.reject(new ApiKeyError(`environment variable ${ref.env} is not set`));
       return Promise.resolve(value);
     }
+    if ('ssm' in ref) {
+      if (!this.secrets.resolveParameter) return Promise.reject(new ApiKeyError(`SSM parameter "${ref.ssm}" cannot be read: no SSM resolver configured`));
+      return this.secrets.resolveParameter(ref.ssm);
+    }
     return this.secrets.resolve(ref.secret);
   }
 }
@@ -80,5 +86,6 @@ export class ApiKeyResolver {
 export function apiKeyRefKey(ref: ApiKeyRef): string {
   if ('none' in ref) return 'none';
   if ('env' in ref) return `env:${ref.env}`;
+  if ('ssm' in ref) return `ssm:${ref.ssm}`;
   return `secret:${ref.secret}`;
 }

@@ -83,12 +83,16 @@ export function decodeRecord(rec: unknown, val: unknown): StoredRecord {
   return { ...(gunzipJson(rec) as Omit<StoredRecord, 'valueBase64'>), valueBase64 };
 }
 
-/** A stored answer, validated; null when absent (too large when stored) or not a valid result. */
+/**
+ * A stored answer, validated; null when absent (too large when stored) or not a valid result. It
+ * is returned as it was stored, not as the schema rebuilds it: a re-published copy must be
+ * byte-identical to the first (the schema's key order need not be the order the answer had).
+ */
 export function decodeResult(value: unknown): AgentResult | null {
   if (!(value instanceof Uint8Array)) return null;
   try {
-    const parsed = AgentResultSchema.safeParse(gunzipJson(value));
-    return parsed.success ? parsed.data : null;
+    const stored = gunzipJson(value);
+    return AgentResultSchema.safeParse(stored).success ? (stored as AgentResult) : null;
   } catch {
     return null;
   }

@@ -11,9 +11,16 @@ import type { SchedulerDeps } from './deps.js';
 
 type DepsSource = SchedulerDeps | (() => Promise<SchedulerDeps>);
 
+/** Resolves `deps` once per container; a failed setup is tried again by the next invocation, not cached. */
 function lazy(deps: DepsSource): () => Promise<SchedulerDeps> {
   let resolved: Promise<SchedulerDeps> | undefined;
-  return () => (resolved ??= typeof deps === 'function' ? deps() : Promise.resolve(deps));
+  return () => {
+    resolved ??= (typeof deps === 'function' ? deps() : Promise.resolve(deps)).catch((err: unknown) => {
+      resolved = undefined;
+      throw err;
+    });
+    return resolved;
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import { ModelConfigSchema } from '../../config/schema.js';
 import type { ModelConfig } from '../../config/schema.js';
 import { issuePath } from '../../contracts/decode.js';
 import { AgentSchedError, ConfigError } from '../../errors/index.js';
+import { apiKeyRefKey } from '../../llm/api-key.js';
 import { printJson, printRows } from '../output.js';
 import { addTableFlags, withCapacityStore } from './capacity.js';
 import type { TableFlags } from './capacity.js';
@@ -78,7 +79,7 @@ function specRow(spec: ModelConfig): Record<string, unknown> {
   return {
     id: spec.id, endpoint: spec.endpoint, model: spec.model, tasks: spec.supported_tasks.join(','),
     capacity: spec.capacity, shards: spec.shards, weight: spec.weight, cost_per_1k: spec.cost_per_1k_tokens,
-    rpm: spec.rpm, tpm: spec.tpm, api_key: 'env' in key ? `env:${key.env}` : 'secret' in key ? `secret:${key.secret}` : 'none',
+    rpm: spec.rpm, tpm: spec.tpm, api_key: apiKeyRefKey(key),
   };
 }
 

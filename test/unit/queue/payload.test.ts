@@ -1,7 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { StoredRecord } from '../../../lib/queue/types.js';
-import { RAW_MAX_BYTES, decodeRecord, decodeRequest, encodeEntryPayload, pack, unpack } from '../../../lib/queue/payload.js';
+import { completedResult } from '../../../lib/contracts/results.js';
+import type { AgentRequest } from '../../../lib/contracts/request.js';
+import type { AgentResult } from '../../../lib/contracts/result.js';
+import { RAW_MAX_BYTES, decodeRecord, decodeRequest, decodeResult, encodeEntryPayload, gzipResult, pack, unpack } from '../../../lib/queue/payload.js';
 
 describe('Function: pack / unpack', () => {
   it('stores small values as they are and large ones gzipped, and reads both back', () => {
@@ -30,5 +33,15 @@ describe('Function: encodeEntryPayload', () => {
     expect(decodeRequest(enc.req)).toEqual(request);
     expect(decodeRecord(enc.rec, enc.val)).toEqual(record);
     expect(enc.bytes).toBe(enc.req.byteLength + enc.rec.byteLength + enc.val.byteLength);
+  });
+});
+
+describe('Function: decodeResult', () => {
+  it('gives back a stored answer exactly as it was stored, so a re-published copy is byte-identical', () => {
+    const request = { id: 'a', correlation_id: 'c', priority: 'high', task_type: 'text_generation', content: 'x', model_id: null, status: null } as const;
+    const usage = { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 };
+    const result = completedResult(request as unknown as AgentRequest, { modelId: 'm', content: 'hello', usage, queuedMs: 5, llmMs: 7, attempts: 1, finishReason: 'stop' });
+    expect(JSON.stringify(decodeResult(gzipResult(result)))).toBe(JSON.stringify(result));
+    expect(decodeResult(gzipResult({ ...result, status: 'bogus' } as unknown as AgentResult))).toBeNull();
   });
 });

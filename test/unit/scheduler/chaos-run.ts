@@ -145,7 +145,11 @@ export async function chaosRun(seed: number, adapters?: ChaosAdapters): Promise<
   })();
   await Promise.all([...partitions.keys()].map(consume));
   const until = Date.now() + 45_000;
-  while (!(answered() && h.calls.running === 0) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  // Done when every request has its answer and nothing is left to publish (a dead letter that
+  // failed after its result went out is sent again by the sweep: keep sweeping until it is).
+  const settled = async (): Promise<boolean> =>
+    answered() && h.calls.running === 0 && (await h.queue.lapsed(Date.now() + 60_000, 10)).length === 0;
+  while (!(await settled()) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
   housekeeping = false;
   await reaper;
   await h.idle();
