@@ -2,13 +2,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /**
  * A second, single-node Apache Kafka (KRaft) with secured client listeners — the jars
- * `npm run services:start` downloaded, its own state directory and ports in 39000–39999; the
+ * `npm run services:start` downloaded, its own state directory and ports the OS reports free; the
  * shared broker on 9092 is never touched.
  */
 export interface ExtraBroker {
@@ -59,11 +60,38 @@ export function kafkaJarsDir(): string {
   return LIB;
 }
 
+/** `n` ports the OS reports free right now (bound to port 0, then released). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => resolve(srv));
+    })),
+  );
+  const ports = servers.map((srv) => (srv.address() as AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  return ports;
+}
+
+/**
+ * Starts the extra broker on ports the OS just reported free; tried again on new ones when a port
+ * was taken in between (fixed ports collide with the ephemeral ports of other tests' connections).
+ */
 export async function startExtraBroker(opts: ExtraBrokerOptions): Promise<ExtraBroker> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts, await freePorts(10));
+    } catch (err) {
+      if (attempt >= 3 || !String((err as Error).message).includes('Address already in use')) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: ExtraBrokerOptions, ports: number[]): Promise<ExtraBroker> {
   kafkaJarsDir();
   const names = Object.keys(opts.listeners);
-  const base = 39_000 + 10 * Math.floor(Math.random() * 99);
-  const port = (i: number): number => base + i;
+  const port = (i: number): number => ports[i]!;
   const dir = mkdtempSync(join(tmpdir(), 'agentsched-extra-kafka-'));
   const all: [string, string, number][] = [...names.map((n, i): [string, string, number] => [n, opts.listeners[n]!, port(i)]), ['INTERNAL', 'PLAINTEXT', port(8)]];
   const props = join(dir, 'server.properties');
