@@ -4,3 +4,4 @@ export * from './client.js';
 export * from './admin.js';
 export * from './kafkajs-publisher.js';
 export * from './memory-publisher.js';
+export * from './reachable.js';

@@ -18,6 +18,15 @@
 #                        broker of the list is only checked (TCP) and reported.
 #   DYNAMODB_ENDPOINT    same for DynamoDB (e.g. http://127.0.0.1:4566 for LocalStack).
 #   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), DYNAMODB_PORT (8000)
+#   SERVICES_STATE_DIR   where pid files, logs, configuration, data and the env
+#                        file go (default .cache/services). A second pair of
+#                        services on other ports, with its own state directory,
+#                        runs beside the first; stop.sh with the same setting
+#                        stops only that pair. The jars stay in .cache/services.
+#   SERVICES_KEEP_DATA=1 keep the data across a stop and a start (the Kafka log
+#                        dirs are not wiped and re-formatted; DynamoDB Local
+#                        keeps its tables on disk instead of in memory), as in a
+#                        real outage. Used by the fault drills (bench/drill).
 #   SERVICES_START_TIMEOUT  seconds to wait for each service (default 90).
 #   SERVICES_MVN_ARGS       extra arguments for mvn (e.g. -o, -Dmaven.repo.local=...).
 #
@@ -37,9 +46,15 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SERVICES_DIR="$ROOT/scripts/services"
 CACHE="$ROOT/.cache/services"
-KAFKA_DIR="$CACHE/kafka"
-DDB_DIR="$CACHE/dynamodb"
-ENV_FILE="$CACHE/env"
+STATE="${SERVICES_STATE_DIR:-$CACHE}"
+KAFKA_LIB="$CACHE/kafka/lib"
+DDB_LIB="$CACHE/dynamodb/lib"
+KAFKA_DIR="$STATE/kafka"
+DDB_DIR="$STATE/dynamodb"
+ENV_FILE="$STATE/env"
+KEEP_DATA="${SERVICES_KEEP_DATA:-0}"
+# On every java command line, so stop.sh stops only the services of its state directory.
+STATE_MARK="-Dagentsched.services.state=$STATE"
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
@@ -83,6 +98,15 @@ pid_of() { # PIDFILE MARKER -> prints pid, returns 0 if ours and alive
   echo "$pid"
 }
 
+# Is the process we just launched still alive? (Right after the launch its
+# /proc cmdline can still be this script's, before `exec java`: pid_of would
+# call a starting service dead, so the wait loop checks liveness only.)
+alive() { # PIDFILE
+  local pid
+  pid="$(cat "$1" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
 # ---------------------------------------------------------------------------
 # DynamoDB readiness: ListTables must answer 200. DynamoDB Local accepts any
 # credentials, but it does want an Authorization header that looks like SigV4.
@@ -117,7 +141,7 @@ kafka_tools_log4j() { echo "$KAFKA_DIR/tools-log4j2.properties"; }
 kafka_metadata_ok() {
   timeout 30 java -Xmx128m -XX:TieredStopAtLevel=1 \
     -Dlog4j2.configurationFile="$(kafka_tools_log4j)" \
-    -cp "$KAFKA_DIR/lib/*" org.apache.kafka.tools.TopicCommand \
+    -cp "$KAFKA_LIB/*" org.apache.kafka.tools.TopicCommand \
     --bootstrap-server "$HOST:$KAFKA_PORT" --list >/dev/null 2>&1
 }
 
@@ -156,7 +180,7 @@ check_external_dynamodb() {
 # ---------------------------------------------------------------------------
 # Fetch a service's jars with Maven, once. The marker file records a checksum
 # of pom.xml, so editing a version there triggers a clean re-fetch.
-fetch_jars() { # PROFILE DIR
+fetch_jars() { # PROFILE DIR (the jars go to DIR/lib)
   local profile="$1" dir="$2" sum marker t0
   sum="$(cksum <"$SERVICES_DIR/pom.xml" | cut -d' ' -f1)"
   marker="$dir/lib/.fetched-$sum"
@@ -266,19 +290,24 @@ kafka_cluster_id() {
 launch_kafka() {
   mkdir -p "$KAFKA_DIR"
   write_kafka_config
-  # Fresh state on every cold start: wipe and re-format the KRaft storage.
-  rm -rf "$KAFKA_DIR/data"
-  java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$(kafka_tools_log4j)" \
-    -cp "$KAFKA_DIR/lib/*" kafka.tools.StorageTool format \
-    -t "$(kafka_cluster_id)" -c "$KAFKA_DIR/server.properties" --standalone \
-    >"$KAFKA_LOG" 2>&1 || { cat "$KAFKA_LOG" >&2; die "kafka: storage format failed"; }
+  # Fresh state on every cold start: wipe and re-format the KRaft storage
+  # (unless SERVICES_KEEP_DATA=1 and it was formatted before).
+  if [[ "$KEEP_DATA" == 1 && -f "$KAFKA_DIR/data/meta.properties" ]]; then
+    log "kafka: keeping the data in ${KAFKA_DIR#"$ROOT"/}/data (SERVICES_KEEP_DATA=1)"
+  else
+    rm -rf "$KAFKA_DIR/data"
+    java -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$(kafka_tools_log4j)" \
+      -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format \
+      -t "$(kafka_cluster_id)" -c "$KAFKA_DIR/server.properties" --standalone \
+      >"$KAFKA_LOG" 2>&1 || { cat "$KAFKA_LOG" >&2; die "kafka: storage format failed"; }
+  fi
   # setsid + nohup: the broker must outlive this script and the npm process,
   # and must not get the terminal's Ctrl-C. JVM flags as in kafka-run-class.sh.
-  setsid nohup java -Xms256m -Xmx768m -server \
+  setsid nohup java "$STATE_MARK" -Xms256m -Xmx768m -server \
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
     -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" \
-    -cp "$KAFKA_DIR/lib/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
+    -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
     </dev/null >>"$KAFKA_LOG" 2>&1 9>&- &
   echo $! >"$KAFKA_PIDFILE"
 }
@@ -293,7 +322,7 @@ launch_dynamodb() {
   local main=software.amazon.dynamodb.services.local.main.ServerRunner
   # DynamoDB Local 2.x (com.amazonaws:DynamoDBLocal) had the old package name.
   # Zip entry names are stored uncompressed, so grep finds class names in a jar.
-  grep -aqF 'software/amazon/dynamodb/services/local/main/ServerRunner' "$DDB_DIR/lib/DynamoDBLocal.jar" \
+  grep -aqF 'software/amazon/dynamodb/services/local/main/ServerRunner' "$DDB_LIB/DynamoDBLocal.jar" \
     || main=com.amazonaws.services.dynamodbv2.local.main.ServerRunner
   # sqlite4java loads libsqlite4java-linux-amd64.so (exact name; the pom strips
   # the version) from java.library.path / sqlite4java.library.path.
@@ -302,11 +331,16 @@ launch_dynamodb() {
   #   (by default DynamoDB Local keeps a separate database per key+region).
   # -disableTelemetry: it would otherwise try to phone home.
   # Run from $DDB_DIR: it writes dynamodb-local-metadata.json into its cwd.
+  local storage=(-inMemory)
+  if [[ "$KEEP_DATA" == 1 ]]; then
+    mkdir -p "$DDB_DIR/data"
+    storage=(-dbPath "$DDB_DIR/data")
+  fi
   (
     cd "$DDB_DIR"
-    exec setsid nohup java -Xms64m -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.awt.headless=true \
-      -Djava.library.path="$DDB_DIR/lib" -Dsqlite4java.library.path="$DDB_DIR/lib" \
-      -cp "$DDB_DIR/lib/*" "$main" -inMemory -sharedDb -disableTelemetry -port "$DYNAMODB_PORT" \
+    exec setsid nohup java "$STATE_MARK" -Xms64m -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.awt.headless=true \
+      -Djava.library.path="$DDB_LIB" -Dsqlite4java.library.path="$DDB_LIB" \
+      -cp "$DDB_LIB/*" "$main" "${storage[@]}" -sharedDb -disableTelemetry -port "$DYNAMODB_PORT" \
       </dev/null >"$DDB_LOG" 2>&1 9>&-
   ) &
   echo $! >"$DDB_PIDFILE"
@@ -314,11 +348,11 @@ launch_dynamodb() {
 
 # ---------------------------------------------------------------------------
 main() {
-  mkdir -p "$CACHE"
+  mkdir -p "$CACHE" "$STATE"
   # One start/stop at a time (parallel test workers may all call start).
   # The services are launched with fd 9 closed, or they would hold the lock.
-  exec 9>"$CACHE/.lock"
-  flock -w 300 9 || die "could not get the lock $CACHE/.lock"
+  exec 9>"$STATE/.lock"
+  flock -w 300 9 || die "could not get the lock $STATE/.lock"
 
   local want_kafka=1 want_ddb=1
   [[ -n "${KAFKA_BROKERS:-}" ]] && want_kafka=0
@@ -359,7 +393,7 @@ main() {
         ! tcp_open "$HOST" "$p" || die "kafka: port $HOST:$p is taken by another process.
   Use that broker with KAFKA_BROKERS=$HOST:$KAFKA_PORT, or choose free ports with KAFKA_PORT / KAFKA_CONTROLLER_PORT."
       done
-      fetch_jars kafka "$KAFKA_DIR"
+      fetch_jars kafka "$CACHE/kafka"
       kafka_state=launch
     fi
   fi
@@ -375,7 +409,7 @@ main() {
       rm -f "$DDB_PIDFILE"
       ! tcp_open "$HOST" "$DYNAMODB_PORT" || die "dynamodb: port $HOST:$DYNAMODB_PORT is taken by another process.
   Use it with DYNAMODB_ENDPOINT=http://$HOST:$DYNAMODB_PORT, or choose a free port with DYNAMODB_PORT."
-      fetch_jars dynamodb "$DDB_DIR"
+      fetch_jars dynamodb "$CACHE/dynamodb"
       ddb_state=launch
     fi
   fi
@@ -393,7 +427,7 @@ main() {
   local deadline=$(($(now_ms) + TIMEOUT * 1000))
   while [[ $kafka_state == starting || $ddb_state == starting ]]; do
     if [[ $ddb_state == starting ]]; then
-      if ! pid_of "$DDB_PIDFILE" "$DDB_MARKER" >/dev/null; then
+      if ! alive "$DDB_PIDFILE"; then
         tail -n 40 "$DDB_LOG" >&2 || true
         die "dynamodb: the process exited during start-up (log above: ${DDB_LOG#"$ROOT"/})"
       elif ddb_list_tables "$ddb_env"; then
@@ -402,7 +436,7 @@ main() {
       fi
     fi
     if [[ $kafka_state == starting ]]; then
-      if ! pid_of "$KAFKA_PIDFILE" "$KAFKA_MARKER" >/dev/null; then
+      if ! alive "$KAFKA_PIDFILE"; then
         tail -n 40 "$KAFKA_LOG" >&2 || true
         die "kafka: the process exited during start-up (log above: ${KAFKA_LOG#"$ROOT"/})"
       # The log line is cheap to poll; then confirm with a real metadata request.

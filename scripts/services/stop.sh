@@ -4,13 +4,30 @@
 # Kafka data dir so that the next start is a fresh cluster. Idempotent: exits 0
 # when nothing runs. Services given through KAFKA_BROKERS / DYNAMODB_ENDPOINT
 # were never started by us and are left alone.
+#
+# SERVICES_STATE_DIR (as for start.sh): stop only the services started with
+# that state directory. SERVICES_KEEP_DATA=1: keep the data and the env file
+# (a stop meant to be followed by a start with the same settings).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="$ROOT/.cache/services"
+STATE="${SERVICES_STATE_DIR:-$CACHE}"
+KEEP_DATA="${SERVICES_KEEP_DATA:-0}"
+STATE_MARK="-Dagentsched.services.state=$STATE"
 STOP_TIMEOUT="${SERVICES_STOP_TIMEOUT:-30}"
 
 log() { printf '[services] %s\n' "$*" >&2; }
+
+# Started with this state directory? Processes without a state mark were started
+# by an older start.sh, from the default state directory.
+ours_by_state() { # CMDLINE
+  if [[ "$1" == *"-Dagentsched.services.state="* ]]; then
+    [[ "$1" == *"$STATE_MARK "* ]]
+  else
+    [[ "$STATE" == "$CACHE" ]]
+  fi
+}
 
 # Pids of live java processes whose command line contains MARKER (the
 # service's main class) AND this checkout's lib dir: only what start.sh
@@ -21,7 +38,8 @@ our_pids() { # LIBDIR MARKER
     pid="${f#/proc/}"; pid="${pid%/cmdline}"
     cmd="$(tr '\0' ' ' 2>/dev/null <"$f" || true)"
     [[ "${cmd%% *}" == java || "${cmd%% *}" == */java ]] || continue
-    [[ "$cmd" == *"$lib"* && "$cmd" == *"$marker"* ]] && echo "$pid"
+    [[ "$cmd" == *"$lib"* && "$cmd" == *"$marker"* ]] || continue
+    ours_by_state "$cmd" && echo "$pid"
   done
   return 0
 }
@@ -33,7 +51,7 @@ stop_service() { # NAME PIDFILE LIBDIR MARKER
     pid="$(cat "$pidfile" 2>/dev/null || true)"
     if [[ "$pid" =~ ^[0-9]+$ ]]; then
       cmd="$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" || true)"
-      [[ "$cmd" == *"$marker"* ]] && pids+=("$pid")
+      [[ "$cmd" == *"$marker"* ]] && ours_by_state "$cmd" && pids+=("$pid")
     fi
   fi
   while read -r pid; do
@@ -61,13 +79,18 @@ stop_service() { # NAME PIDFILE LIBDIR MARKER
   rm -f "$pidfile"
 }
 
-mkdir -p "$CACHE"
-exec 9>"$CACHE/.lock"
-flock -w 120 9 || { log "could not get the lock $CACHE/.lock"; exit 1; }
+mkdir -p "$STATE"
+exec 9>"$STATE/.lock"
+flock -w 120 9 || { log "could not get the lock $STATE/.lock"; exit 1; }
 
-stop_service kafka "$CACHE/kafka/kafka.pid" "$CACHE/kafka/lib/" "kafka.Kafka"
-stop_service dynamodb "$CACHE/dynamodb/dynamodb.pid" "$CACHE/dynamodb/lib/" "local.main.ServerRunner"
+# SERVICES_ONLY=kafka|dynamodb: stop just one of the two.
+only="${SERVICES_ONLY:-}"
+[[ -z "$only" || "$only" == kafka ]] && stop_service kafka "$STATE/kafka/kafka.pid" "$CACHE/kafka/lib/" "kafka.Kafka"
+[[ -z "$only" || "$only" == dynamodb ]] && stop_service dynamodb "$STATE/dynamodb/dynamodb.pid" "$CACHE/dynamodb/lib/" "local.main.ServerRunner"
 
 # Fresh state next time: the broker's log dirs and the advertised environment.
-rm -rf "$CACHE/kafka/data"
-rm -f "$CACHE/env"
+if [[ "$KEEP_DATA" != 1 ]]; then
+  rm -rf "$STATE/kafka/data" "$STATE/dynamodb/data"
+  rm -f "$STATE/env"
+fi
+exit 0

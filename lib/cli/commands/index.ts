@@ -9,6 +9,7 @@ import { register as registerDev } from './dev.js';
 import { register as registerDemo } from './demo.js';
 import { register as registerBench } from './bench.js';
 import { register as registerWorker } from './worker.js';
+import { register as registerDrill } from './drill.js';
 
 /**
  * Every CLI command lives in a file of its own in this folder and exports `register(program)`.
@@ -25,4 +26,5 @@ export function registerCommands(_program: Command): void {
   registerDemo(_program);
   registerBench(_program);
   registerWorker(_program);
+  registerDrill(_program);
 }

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { AgentSchedClient } from '../../client/client.js';
+import { KafkaClientTransport } from '../../client/kafka-transport.js';
+import { assertBrokersReachable } from '../../kafka/reachable.js';
 import type { ClientRequestInput } from '../../client/build.js';
 import { namedReplyTopic } from '../../client/reply-topic.js';
 import { loadConfig } from '../../config/load.js';
@@ -58,7 +60,12 @@ export function register(program: Command): void {
       if (flags.maxTokens !== undefined) input.max_tokens = flags.maxTokens;
 
       const replyTopic = flags.replyTopic ?? namedReplyTopic(config.kafka.client_id, 'cli');
-      const client = new AgentSchedClient({ config, replyTopic });
+      // A dead broker is one clear line within seconds, not kafkajs's retries and their log lines.
+      await assertBrokersReachable(config.kafka.bootstrap_servers);
+      const transport = KafkaClientTransport.fromConfig(config, {
+        client: { logLevel: 'nothing', connectionTimeoutMs: 2_000, retry: { initialRetryTime: 200, maxRetryTime: 1_000, retries: 2 } },
+      });
+      const client = new AgentSchedClient({ config, replyTopic, transport });
       try {
         const started = performance.now();
         const result = await client.request(input, { timeoutMs: flags.timeoutMs });
@@ -73,6 +80,7 @@ export function register(program: Command): void {
         if (result.status === 'failed') process.exitCode = 1;
       } finally {
         await client.close();
+        await transport.close();
       }
     });
 }

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,12 +19,12 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[]): Promise<Run> {
+function cli(args: string[], brokers = serviceEnv().kafkaBrokers.join(',')): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['bin/agentsched.js', ...args],
-      { env: { ...process.env, KAFKA_BROKERS: serviceEnv().kafkaBrokers.join(',') }, timeout: 60_000 },
+      { env: { ...process.env, KAFKA_BROKERS: brokers }, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -63,6 +65,18 @@ describe('agentsched send / topics (the CLI against the real broker)', () => {
     const timedOut = await cli(['send', '--config', configFile, '--content', 'silent', '--timeout-ms', '300']);
     expect(timedOut.code).toBe(1);
     expect(timedOut.stderr).toMatch(/request_timeout/);
+  });
+
+  it('against a dead broker fails with one line naming the broker and the variable to set', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const dead = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => server.close(() => r()));
+    const run = await cli(['send', '--config', configFile, '--content', 'nobody listens'], dead);
+    expect(run.code).toBe(1);
+    const lines = run.stderr.split('\n').filter((l) => l.trim() !== '' && !/NodeVersionSupportWarning|node >=22|a\.co\/|upgrade to node|versions published|trace-warnings|To continue receiving/.test(l));
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`^agentsched: infrastructure_unavailable: Kafka is not reachable at ${dead} .*KAFKA_BROKERS`))]);
+    expect(run.stdout).toBe('');
   });
 
   it('reuses one reply topic across runs instead of leaving one per run behind', async () => {

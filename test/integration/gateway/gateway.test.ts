@@ -128,6 +128,21 @@ describe('gateway with the openai SDK as the caller, over the real broker', () =
     expect(responder.records.length).toBe(before);
   });
 
+  it('drops a redelivered second copy of an answer (agentsched-redelivery: 1) and answers the next call with its own', async () => {
+    const first = await openai.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'answered once' }] });
+    const correlationId = first.id.replace(/^chatcmpl-/, '');
+    const original = await client.request({ content: 'a stored answer' });
+    const before = client.stats().duplicateReplies;
+    // The sweep re-publishes a stored answer whose published mark is missing: same bytes, flagged.
+    await responder.publishRaw(client.replyTopic, JSON.stringify(original), { correlation_id: original.correlation_id, 'agentsched-redelivery': '1' });
+    for (let i = 0; i < 100 && client.stats().duplicateReplies === before; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(client.stats().duplicateReplies).toBe(before + 1);
+    const next = await openai.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'after the copy' }] });
+    expect(next.choices[0]!.message.content).toBe('echo: after the copy');
+    expect(next.id).not.toBe(first.id);
+    expect(correlationId).not.toBe(original.correlation_id);
+  });
+
   it('lists the configured models on GET /v1/models', async () => {
     const ids: string[] = [];
     for await (const model of openai.models.list()) ids.push(model.id);
