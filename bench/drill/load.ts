@@ -119,11 +119,9 @@ export class LoadSession {
     } else if (raw !== t.first) {
       const first = JSON.parse(t.first ?? '{}') as Record<string, unknown>;
       const copy = JSON.parse(raw) as Record<string, unknown>;
-      if (canonical(first) === canonical(copy)) {
-        // The same answer, encoded with its fields in another order.
-        t.out.reencoded += 1;
-        return;
-      }
+      // A re-published copy is the stored answer's own bytes: even the same fields in another order
+      // is a difference (counted apart, to tell a re-encoding from another answer).
+      if (canonical(first) === canonical(copy)) t.out.reencoded += 1;
       t.out.identical = false;
       t.out.differs ??= { fields: differingFields(first, copy), first_flagged: t.firstFlagged ?? false, copy_flagged: flagged, first: brief(first), copy: brief(copy) };
     }

@@ -15,7 +15,7 @@ export interface DrillRow {
   duplicates: number;
   duplicates_identical: boolean;
   duplicates_flagged: number;
-  /** Duplicates equal to their first copy as JSON, but not byte-identical (re-encoded). */
+  /** Of the differing duplicates, those equal to their first copy as JSON, only encoded in another order. */
   duplicates_reencoded: number;
   dead_letters: number;
   violations: number;
@@ -119,7 +119,7 @@ const COLUMNS: [string, (r: DrillRow) => string][] = [
   ['requests', (r) => String(r.requests)],
   ['answered', (r) => String(r.answered)],
   ['lost', (r) => String(r.lost)],
-  ['duplicates', (r) => `${r.duplicates}${r.duplicates > 0 ? (r.duplicates_identical ? ` (identical${r.duplicates_reencoded > 0 ? `, ${r.duplicates_reencoded} re-encoded` : ''})` : ' (DIFFER)') : ''}`],
+  ['duplicates', (r) => `${r.duplicates}${r.duplicates > 0 ? (r.duplicates_identical ? ' (identical)' : ` (DIFFER${r.duplicates_reencoded > 0 ? `: ${r.duplicates_reencoded} re-encoded` : ''})`) : ''}`],
   ['violations', (r) => String(r.violations)],
   ['leaked leases', (r) => String(r.leaked_leases)],
   ['recovery s', (r) => (r.recovery_s === null ? '—' : r.recovery_s.toFixed(1))],
