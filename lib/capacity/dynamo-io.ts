@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { fromWire, toWire } from './dynamo-values.js';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InfrastructureError } from '../errors/index.js';
 import { wireFor } from './dynamo-wire.js';
@@ -61,21 +62,6 @@ function isConditionFailure(err: unknown): err is Error & { Item?: Record<string
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
 }
 
-const MARSHALL = { removeUndefinedValues: true } as const;
-/** Input fields that hold plain values to be written as typed attribute values. */
-const VALUE_FIELDS = ['Key', 'Item', 'ExpressionAttributeValues', 'ExclusiveStartKey'] as const;
-
-/** A document-style input (plain values) in DynamoDB's typed JSON. */
-function toWire(input: Record<string, unknown>): WireBody {
-  const out: WireBody = {};
-  for (const [k, v] of Object.entries(input)) {
-    if (v === undefined) continue;
-    out[k] = (VALUE_FIELDS as readonly string[]).includes(k) ? marshall(v as Record<string, unknown>, MARSHALL) : v;
-  }
-  return out;
-}
-
-const fromWire = (item: unknown): Item | undefined => (item ? unmarshall(item as WireItem) : undefined);
 
 /**
  * The few table operations the capacity store and the queue need, over a `DynamoWire`, with plain
