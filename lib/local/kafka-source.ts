@@ -22,6 +22,8 @@ export interface KafkaEventSourceOptions {
   partitionsConsumedConcurrently?: number;
   /** How long a delivery is waited for before kafkajs fetches again (default 100 ms; see `accept`). */
   inlineWaitMs?: number;
+  /** Longest an offset commit may take (default 10 s); a timed-out batch is delivered again. */
+  commitTimeoutMs?: number;
   onError?: (error: Error) => void;
 }
 
@@ -141,7 +143,10 @@ class KafkaSubscription implements SubscriptionHandle {
         records,
         isActive: () => this.active,
         commit: async (next) => {
-          await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+          // Bounded: a commit that never settles (the broker went away mid-request and the group
+          // was re-formed) would hold the partition paused for good; timed out, the batch is
+          // delivered again (admission is idempotent) and the partition moves on.
+          await withTimeout(this.consumer.commitOffsets([{ topic, partition, offset: next }]), this.opts.commitTimeoutMs ?? COMMIT_TIMEOUT_MS, 'offset commit');
           committed = next;
         },
       });
@@ -165,6 +170,16 @@ class KafkaSubscription implements SubscriptionHandle {
 
 /** How long `eachBatch` waits for a delivery before leaving it to run on its own. */
 const INLINE_WAIT_MS = 100;
+/** Longest an offset commit may take before the batch counts as not committed. */
+const COMMIT_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
