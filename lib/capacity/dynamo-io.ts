@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { fromWire, toWire } from './dynamo-values.js';
+import { fromWire, itemsOf, toWire } from './dynamo-values.js';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InfrastructureError } from '../errors/index.js';
 import { wireFor } from './dynamo-wire.js';
@@ -61,7 +61,6 @@ export type UpdateResult =
 function isConditionFailure(err: unknown): err is Error & { Item?: Record<string, AttributeValue> } {
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
 }
-
 
 /**
  * The few table operations the capacity store and the queue need, over a `DynamoWire`, with plain
@@ -188,7 +187,7 @@ export class TableIO {
       this.counters.reads += 1;
       try {
         const out = await this.send('Scan', { ConsistentRead: true, ExclusiveStartKey: start });
-        for (const raw of (out['Items'] as WireItem[] | undefined) ?? []) items.push(unmarshall(raw));
+        items.push(...itemsOf(out));
         start = fromWire(out['LastEvaluatedKey']);
       } catch (err) {
         this.fail('scan', err);
@@ -219,7 +218,7 @@ export class TableIO {
           ExclusiveStartKey: start,
           Limit: pageLimit === undefined || pageLimit === Infinity ? input.Limit : Math.max(1, Math.min(pageLimit, input.Limit ?? Infinity)),
         });
-        for (const raw of (out['Items'] as WireItem[] | undefined) ?? []) items.push(unmarshall(raw));
+        items.push(...itemsOf(out));
         count += Number(out['Count'] ?? 0);
         scanned += Number(out['ScannedCount'] ?? 0);
         start = fromWire(out['LastEvaluatedKey']);

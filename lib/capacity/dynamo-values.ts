@@ -18,3 +18,6 @@ export function toWire(input: Record<string, unknown>): WireBody {
 
 /** A typed item from DynamoDB as plain values (undefined when absent). */
 export const fromWire = (item: unknown): Record<string, unknown> | undefined => (item ? unmarshall(item as WireItem) : undefined);
+
+/** The items of a Scan or Query page, as plain values. */
+export const itemsOf = (out: WireBody): Record<string, unknown>[] => ((out['Items'] as WireItem[] | undefined) ?? []).map((raw) => unmarshall(raw));

@@ -1,11 +1,10 @@
 import {
-  BatchGetItemCommand, BatchWriteItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand,
-  TransactWriteItemsCommand, UpdateItemCommand,
+  BatchGetItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 /** The DynamoDB operations the stores use (the JSON protocol's `X-Amz-Target` suffixes). */
-export type DynamoOp = 'UpdateItem' | 'PutItem' | 'DeleteItem' | 'GetItem' | 'BatchGetItem' | 'BatchWriteItem' | 'TransactWriteItems' | 'Scan' | 'Query';
+export type DynamoOp = 'UpdateItem' | 'PutItem' | 'DeleteItem' | 'GetItem' | 'BatchGetItem' | 'Scan' | 'Query';
 
 /** An operation's input or output in DynamoDB's own JSON shape (attribute values typed: `{S: ...}`). */
 export type WireBody = Record<string, unknown>;
@@ -33,8 +32,6 @@ const COMMANDS = {
   DeleteItem: DeleteItemCommand,
   GetItem: GetItemCommand,
   BatchGetItem: BatchGetItemCommand,
-  BatchWriteItem: BatchWriteItemCommand,
-  TransactWriteItems: TransactWriteItemsCommand,
   Scan: ScanCommand,
   Query: QueryCommand,
 } as const;
