@@ -19,7 +19,7 @@ async function withTable<T>(config: Config, endpoint: string, fn: (store: Dynamo
   const client = createDynamoClient({ endpoint, region: config.dynamodb.region });
   try {
     const store = new DynamoCapacityStore(client, config.capacity.table, optionsFromConfig(config));
-    const queue = new DynamoWorkQueue(client, config.capacity.queue_table, { shards: config.scheduler.queue_shards });
+    const queue = new DynamoWorkQueue(client, config.capacity.queue_table, { shards: config.scheduler.queue_shards, agingMs: config.scheduler.aging_ms });
     return await fn(store, queue);
   } finally {
     client.destroy();

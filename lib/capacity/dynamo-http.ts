@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Pool } from 'undici';
+import { observed } from './dynamo-wire.js';
 import type { DynamoOp, DynamoWire, WireBody, WireListener } from './dynamo-wire.js';
 
 /**
@@ -77,8 +78,11 @@ export class HttpDynamoWire implements DynamoWire {
     this.listeners.push(listener);
   }
 
-  async call(op: DynamoOp, input: WireBody): Promise<WireBody> {
-    for (const l of this.listeners) l(op, input);
+  call(op: DynamoOp, input: WireBody): Promise<WireBody> {
+    return observed(this.listeners, op, input, () => this.send(op, input));
+  }
+
+  private async send(op: DynamoOp, input: WireBody): Promise<WireBody> {
     const body = JSON.stringify(encodeBinary(input));
     for (let attempt = 1; ; attempt++) {
       try {

@@ -12,7 +12,22 @@ export type WireBody = Record<string, unknown>;
 /** An item in DynamoDB's typed JSON. */
 export type WireItem = Record<string, AttributeValue>;
 
-export type WireListener = (op: DynamoOp, input: WireBody) => void;
+/** Sees an operation once it settled: `failure` is the error's name when it failed (e.g. `ConditionalCheckFailedException`). */
+export type WireListener = (op: DynamoOp, input: WireBody, failure?: string) => void;
+
+/** Runs one operation and tells `listeners` how it ended. */
+export async function observed(listeners: readonly WireListener[], op: DynamoOp, input: WireBody, run: () => Promise<WireBody>): Promise<WireBody> {
+  if (listeners.length === 0) return run();
+  try {
+    const out = await run();
+    for (const l of listeners) l(op, input);
+    return out;
+  } catch (err) {
+    const name = err instanceof Error ? err.name : 'Error';
+    for (const l of listeners) l(op, input, name);
+    throw err;
+  }
+}
 
 /**
  * How `TableIO` reaches DynamoDB: one low-level operation in, its output out. Failures throw an
@@ -21,7 +36,7 @@ export type WireListener = (op: DynamoOp, input: WireBody) => void;
  */
 export interface DynamoWire {
   call(op: DynamoOp, input: WireBody): Promise<WireBody>;
-  /** Sees every operation issued, with its input (benchmarks count them by `<Op>Command`). */
+  /** Sees every operation issued, with its input and how it ended (benchmarks count them by `<Op>Command`). */
   observe(listener: WireListener): void;
   close(): void;
 }
@@ -44,11 +59,9 @@ export class SdkDynamoWire implements DynamoWire {
 
   constructor(private readonly client: DynamoDBClient) {}
 
-  async call(op: DynamoOp, input: WireBody): Promise<WireBody> {
-    for (const l of this.listeners) l(op, input);
+  call(op: DynamoOp, input: WireBody): Promise<WireBody> {
     const Command = COMMANDS[op] as new (input: AnyCommandInput) => UpdateItemCommand;
-    const out = await this.client.send(new Command(input as unknown as AnyCommandInput));
-    return out as unknown as WireBody;
+    return observed(this.listeners, op, input, async () => (await this.client.send(new Command(input as unknown as AnyCommandInput))) as unknown as WireBody);
   }
 
   observe(listener: WireListener): void {

@@ -156,7 +156,7 @@ export const ConfigSchema = z
         /** Stop waiting for slots this long before the invocation's time runs out, and re-publish. */
         republish_margin_ms: z.number().int().min(0).default(10_000),
         max_republish: z.number().int().min(0).default(100),
-        /** A request waiting longer than this is admitted as one priority higher (starvation guard); 0 = never. */
+        /** Each such wait counts as one priority level in the queue's order (starvation guard, lib/queue/key.ts); 0 = strict priority. */
         aging_ms: z.number().int().min(0).default(30_000),
         /**
          * A model call's claim on its request in the ledger lasts this long and is renewed while the

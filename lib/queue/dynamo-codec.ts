@@ -38,9 +38,9 @@ export function encodeItem(
   key: ItemKey,
   entry: Omit<QueueItem, 'record' | 'result'>,
   payload: EncodedEntry,
-  extra: { res?: Uint8Array | undefined } = {},
+  extra: { agingMs: number; res?: Uint8Array | undefined },
 ): Item {
-  const okey = orderKey(entry, key.sk);
+  const okey = orderKey(entry, key.sk, extra.agingMs);
   return {
     pk: key.pk,
     sk: key.sk,
@@ -114,7 +114,6 @@ export function decodeItem(item: Item, summary = false): QueueItem {
     state,
   };
   if (typeof item['owner'] === 'string') out.owner = item['owner'];
-  if (state === 'waiting' && item['ord'] !== undefined && item['ord'] !== item['okey']) out.promoted = true;
   if (item['until'] !== undefined) out.until = num('until');
   if (!summary && (state === 'completed' || state === 'published')) out.result = decodeResult(item['res']);
   return out;

@@ -7,7 +7,7 @@ import { InfrastructureError } from '../errors/index.js';
 import { decodeItem, encodeItem, namesOf, retryAttributes } from './dynamo-codec.js';
 import { QueueReads } from './dynamo-reads.js';
 import type { ItemKey } from './dynamo-codec.js';
-import { requestHash, shardOf } from './key.js';
+import { DEFAULT_AGING_MS, requestHash, shardOf } from './key.js';
 import { MAX_PAYLOAD_BYTES, encodeEntryPayload, encodeResult, gzipResult } from './payload.js';
 import { ensureQueueTable } from './table.js';
 import type {
@@ -19,6 +19,11 @@ export interface DynamoWorkQueueOptions {
   shards?: number;
   /** How long a published item is kept (DynamoDB TTL), seconds. Default {@link DEFAULT_RETENTION_S}. */
   retentionS?: number;
+  /**
+   * The order's aging (`scheduler.aging_ms`, default 30 s; see `virtualTime` in key.ts): part of
+   * each item's order key when it is written, so every writer must agree.
+   */
+  agingMs?: number;
 }
 
 /**
@@ -46,6 +51,7 @@ export class DynamoWorkQueue implements WorkQueue {
   private readonly reads: QueueReads;
   private readonly shards: number;
   private readonly retentionS: number;
+  private readonly agingMs: number;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -55,6 +61,7 @@ export class DynamoWorkQueue implements WorkQueue {
     this.io = new TableIO(client, table, { label: 'queue table', missingHint: 'ensureQueueTable() or serverless.yml creates it' });
     this.shards = Math.max(1, Math.floor(opts.shards ?? 4));
     this.retentionS = opts.retentionS ?? DEFAULT_RETENTION_S;
+    this.agingMs = opts.agingMs ?? DEFAULT_AGING_MS;
     this.reads = new QueueReads(this.io, [...Array(this.shards).keys()].map((s) => `q#${s}`));
   }
 
@@ -78,7 +85,7 @@ export class DynamoWorkQueue implements WorkQueue {
 
   async enqueue(entries: readonly QueueEntry[]): Promise<EnqueueOutcome[]> {
     // Encode everything first: a too-large entry refuses the batch before anything is written.
-    const items = entries.map((e) => encodeItem(this.itemKey(e.key), { ...e, state: 'waiting' }, encodeEntryPayload(e)));
+    const items = entries.map((e) => encodeItem(this.itemKey(e.key), { ...e, state: 'waiting' }, encodeEntryPayload(e), { agingMs: this.agingMs }));
     const first = new Map<string, number>();
     items.forEach((item, i) => {
       if (!first.has(String(item['sk']))) first.set(String(item['sk']), i);
@@ -93,13 +100,14 @@ export class DynamoWorkQueue implements WorkQueue {
   }
 
   async enqueueClaimed(entry: QueueEntry, owner: string, ttlMs: number, now: number): Promise<EnqueueOutcome> {
-    const item = encodeItem(this.itemKey(entry.key), { ...entry, state: 'running', owner, until: now + ttlMs }, encodeEntryPayload(entry));
+    const item = encodeItem(this.itemKey(entry.key), { ...entry, state: 'running', owner, until: now + ttlMs }, encodeEntryPayload(entry), { agingMs: this.agingMs });
     return this.putNew(item);
   }
 
   async storeAnswer(entry: QueueEntry, result: AgentResult, owner: string, graceMs: number, now: number): Promise<EnqueueOutcome> {
     const payload = encodeEntryPayload(entry);
     const item = encodeItem(this.itemKey(entry.key), { ...entry, state: 'completed', owner, until: now + graceMs }, payload, {
+      agingMs: this.agingMs,
       res: encodeResult(result, payload.bytes),
     });
     return this.putNew(item);
@@ -218,24 +226,6 @@ export class DynamoWorkQueue implements WorkQueue {
       },
     });
     return res.ok;
-  }
-
-  async promote(now: number, agingMs: number, limit: number): Promise<number> {
-    let moved = 0;
-    // Medium first, then low: each moves one level, so a low promoted now competes as medium.
-    for (const rank of [1, 2]) {
-      for (const item of await this.reads.unpromoted(rank, now - agingMs, limit)) {
-        if (moved >= limit) return moved;
-        const okey = String(item['okey']);
-        const res = await this.write({ pk: String(item['pk']), sk: String(item['sk']) }, {
-          update: 'SET #ord = :promoted',
-          condition: '#state = :waiting AND #ord = okey',
-          values: { ':waiting': 'waiting', ':promoted': `${rank - 1}${okey.slice(1)}` },
-        });
-        if (res.ok) moved += 1;
-      }
-    }
-    return moved;
   }
 
   lapsed(now: number, limit: number): Promise<QueueItem[]> {

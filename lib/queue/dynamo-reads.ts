@@ -2,7 +2,6 @@ import type { Item, TableIO } from '../capacity/dynamo-io.js';
 import { PRIORITIES } from '../contracts/request.js';
 import type { Priority } from '../contracts/request.js';
 import { SUMMARY_PROJECTION, decodeItem, namesOf } from './dynamo-codec.js';
-import { rankOf } from './key.js';
 import { ORDER_INDEX, UNTIL_INDEX } from './table.js';
 import type { QueueItem, WaitingQuery } from './types.js';
 
@@ -25,19 +24,27 @@ export class QueueReads {
     return lists.flat();
   }
 
-  /** One priority (or all, in order): the best `limit` of every shard (`by-order`), merged by `ord`. */
+  /**
+   * One priority (or all, in order): the best `limit` of every shard (`by-order`), merged by `ord`.
+   * The order interleaves priorities (aging), so one priority's reads filter on `prio`.
+   */
   private async waitingOf(priority: Priority | undefined, query: WaitingQuery): Promise<QueueItem[]> {
-    const values: Record<string, unknown> = priority === undefined ? {} : { ':rank': `${rankOf(priority)}#` };
-    const keyCondition = priority === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(#ord, :rank)';
-    let filter: string | undefined;
+    const values: Record<string, unknown> = {};
+    const keyCondition = 'pk = :pk';
+    const filters: string[] = [];
+    if (priority !== undefined) {
+      values[':prio'] = priority;
+      filters.push('#prio = :prio');
+    }
     if (query.model) {
       const tasks = query.model.tasks.map((t, i) => {
         values[`:t${i}`] = t;
         return `:t${i}`;
       });
       values[':mid'] = query.model.id;
-      filter = `#task IN (${tasks.join(', ')}) AND (attribute_not_exists(#model) OR #model = :mid)`;
+      filters.push(`#task IN (${tasks.join(', ')}) AND (attribute_not_exists(#model) OR #model = :mid)`);
     }
+    const filter = filters.length > 0 ? filters.join(' AND ') : undefined;
     const perShard = await Promise.all(
       this.shardKeys.map((pk) =>
         this.io.query(
@@ -56,27 +63,6 @@ export class QueueReads {
       ),
     );
     return merged(perShard.flatMap((r) => r.items), (a, b) => (String(a['ord']) < String(b['ord']) ? -1 : 1), query.limit, true);
-  }
-
-  /** Waiting items of `rank` (1 or 2) first seen before `cut` and not promoted yet: at most `limit` per shard. */
-  async unpromoted(rank: number, cut: number, limit: number): Promise<Item[]> {
-    const perShard = await Promise.all(
-      this.shardKeys.map((pk) =>
-        this.io.query(
-          {
-            IndexName: ORDER_INDEX,
-            KeyConditionExpression: 'pk = :pk AND begins_with(#ord, :rank)',
-            // A key attribute (`ord`) cannot be filtered on: promoted ones are dropped below.
-            FilterExpression: 'firstSeen < :cut',
-            ExpressionAttributeNames: namesOf('#ord'),
-            ExpressionAttributeValues: { ':pk': pk, ':rank': `${rank}#`, ':cut': cut },
-            ConsistentRead: true,
-          },
-          { maxItems: limit, maxScanned: FILTER_SCAN_CAP },
-        ),
-      ),
-    );
-    return perShard.flatMap((r) => r.items).filter((item) => item['ord'] === item['okey']);
   }
 
   /** Running and completed items whose `until` has passed (`by-until`), oldest first. */
@@ -100,7 +86,7 @@ export class QueueReads {
     return merged(perShard.flatMap((r) => r.items), (a, b) => Number(a['until']) - Number(b['until']), limit, true);
   }
 
-  /** Waiting items per priority: COUNT queries of `by-order`, paged. */
+  /** Waiting items per priority: COUNT queries of `by-order` filtered on `prio`, paged. */
   async depth(): Promise<Record<Priority, number>> {
     const counts: Record<Priority, number> = { high: 0, medium: 0, low: 0 };
     await Promise.all(
@@ -108,9 +94,10 @@ export class QueueReads {
         this.shardKeys.map(async (pk) => {
           const res = await this.io.query({
             IndexName: ORDER_INDEX,
-            KeyConditionExpression: 'pk = :pk AND begins_with(#ord, :rank)',
-            ExpressionAttributeNames: namesOf('#ord'),
-            ExpressionAttributeValues: { ':pk': pk, ':rank': `${rankOf(p)}#` },
+            KeyConditionExpression: 'pk = :pk',
+            FilterExpression: '#prio = :prio',
+            ExpressionAttributeNames: namesOf('#prio'),
+            ExpressionAttributeValues: { ':pk': pk, ':prio': p },
             ConsistentRead: true,
             Select: 'COUNT',
           });

@@ -2,7 +2,7 @@ import { PRIORITIES } from '../contracts/request.js';
 import type { Priority } from '../contracts/request.js';
 import type { AgentResult } from '../contracts/result.js';
 import { checkEntrySize, encodeEntryPayload, encodeResult } from './payload.js';
-import { orderKey, requestHash } from './key.js';
+import { DEFAULT_AGING_MS, orderKey, requestHash } from './key.js';
 import type {
   ClaimOutcome, EnqueueOutcome, QueueEntry, QueueItem, RequestKey, RetryState, WaitingQuery, WorkQueue,
 } from './types.js';
@@ -35,6 +35,12 @@ const stored = (entry: QueueEntry, result: AgentResult): AgentResult | null =>
  */
 export class MemoryWorkQueue implements WorkQueue {
   private readonly items = new Map<string, QueueItem>();
+  private readonly agingMs: number;
+
+  /** `agingMs`: the order's aging (`scheduler.aging_ms`; see `virtualTime`). */
+  constructor(opts: { agingMs?: number } = {}) {
+    this.agingMs = opts.agingMs ?? DEFAULT_AGING_MS;
+  }
 
   ensureTable(): Promise<void> {
     return Promise.resolve();
@@ -69,36 +75,19 @@ export class MemoryWorkQueue implements WorkQueue {
     return { kind: 'queued' };
   }
 
-  /** An item's place in the order: its own, or one priority up once promoted. */
-  private ord(item: QueueItem, hash: string): string {
-    const own = orderKey(item, hash);
-    return item.promoted ? `${Number(own[0]) - 1}${own.slice(1)}` : own;
-  }
-
   waiting(query: WaitingQuery): Promise<QueueItem[]> {
     const ranked = [...this.items.entries()]
       .filter(([, i]) => i.state === 'waiting' && servesModel(i, query.model))
-      .map(([hash, i]) => ({ ord: this.ord(i, hash), i }))
+      .map(([hash, i]) => ({ ord: orderKey(i, hash, this.agingMs), i }))
       .sort((a, b) => (a.ord < b.ord ? -1 : a.ord > b.ord ? 1 : 0));
     if (query.merged) return Promise.resolve(ranked.slice(0, query.limit).map((b) => summaryOf(b.i)));
     const wanted = query.priorities ?? PRIORITIES;
     const out: QueueItem[] = [];
-    for (const [rank, p] of PRIORITIES.entries()) {
+    for (const p of PRIORITIES) {
       if (!wanted.includes(p)) continue;
-      out.push(...ranked.filter((b) => b.ord.startsWith(`${rank}#`)).slice(0, query.limit).map((b) => summaryOf(b.i)));
+      out.push(...ranked.filter((b) => b.i.priority === p).slice(0, query.limit).map((b) => summaryOf(b.i)));
     }
     return Promise.resolve(out);
-  }
-
-  promote(now: number, agingMs: number, limit: number): Promise<number> {
-    let moved = 0;
-    for (const item of this.items.values()) {
-      if (moved >= limit) break;
-      if (item.state !== 'waiting' || item.promoted || item.priority === 'high' || item.firstSeen >= now - agingMs) continue;
-      item.promoted = true;
-      moved += 1;
-    }
-    return Promise.resolve(moved);
   }
 
   claim(key: RequestKey, owner: string, ttlMs: number, now: number): Promise<ClaimOutcome> {
@@ -106,7 +95,6 @@ export class MemoryWorkQueue implements WorkQueue {
     if (!item) return Promise.resolve({ kind: 'absent' });
     const take = (kind: 'claimed' | 'publish'): ClaimOutcome => {
       if (kind === 'claimed') item.state = 'running';
-      delete item.promoted;
       item.owner = owner;
       item.until = now + ttlMs;
       return { kind, item: copy(item) };
@@ -164,7 +152,6 @@ export class MemoryWorkQueue implements WorkQueue {
     const item = this.owned(key, owner, 'running');
     if (!item) return Promise.resolve(false);
     item.state = 'waiting';
-    delete item.promoted;
     item.attempts = retry.attempts;
     item.countedAttempts = retry.countedAttempts;
     item.failedModels = [...retry.failedModels];

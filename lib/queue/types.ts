@@ -7,7 +7,8 @@ import type { Priority, TaskType } from '../contracts/request.js';
  * state moves waiting → running → completed → published. Once a Kafka offset is committed this item
  * is the only record of the request, so nothing leaves it except into a stored, published answer.
  *
- * - waiting:   in the priority order (rank, deadline, first seen); any dispatcher may claim it.
+ * - waiting:   in the priority order (virtual time — arrival plus `aging_ms` per level below high —
+ *              then deadline, first seen; see key.ts); any dispatcher may claim it.
  * - running:   claimed by one `call` invocation (`owner`) until `until` (short, renewed while the
  *              call runs). A lapsed claim makes it claimable again: a dead call's request comes back
  *              by itself, found by `lapsed()`.
@@ -76,8 +77,6 @@ export interface QueueItem extends QueueEntry {
   until?: number;
   /** The stored answer (completed / published; null when it was too large to store). */
   result?: AgentResult | null;
-  /** Waiting, moved one priority up in the order by aging (`WorkQueue.promote`). */
-  promoted?: boolean;
 }
 
 export type EnqueueOutcome =
@@ -108,8 +107,8 @@ export interface WaitingQuery {
   /** Only requests this model can serve: a task it supports, and not pinned to another model. */
   model?: { id: string; tasks: readonly TaskType[] };
   /**
-   * One list across priorities in the stored order — priority as promoted by aging (`promote`),
-   * then deadline, then first seen — at most `limit` in all: a single read per shard.
+   * One list across priorities in the stored order — virtual time (priority with aging), then
+   * deadline, then first seen — at most `limit` in all: a single read per shard.
    */
   merged?: boolean;
 }
@@ -138,9 +137,8 @@ export interface WorkQueue {
    */
   storeAnswer(entry: QueueEntry, result: AgentResult, owner: string, graceMs: number, now: number): Promise<EnqueueOutcome>;
   /**
-   * The best waiting requests, strongly consistent: per priority in the order (high, medium, low;
-   * a promoted request counts as the priority it was promoted to) by deadline then first seen, at
-   * most `limit` each, concatenated high → low — or one merged list (`query.merged`). Items are
+   * The best waiting requests, strongly consistent: per priority (its own) in the order, at most
+   * `limit` each, concatenated high → low — or one merged list across priorities (`query.merged`). Items are
    * summaries: everything but the payloads (`request` holds at most `session_id`; the record is
    * empty); `claim` or `get` returns the whole item. Includes entries not
    * yet due (`notBefore > now`) and past their deadline: the caller decides.
@@ -161,12 +159,6 @@ export interface WorkQueue {
   markPublished(key: RequestKey, owner: string, now: number): Promise<void>;
   /** running & `owner` → waiting again, with the retry state given (a failed attempt, or a hand-back). */
   requeue(key: RequestKey, owner: string, retry: RetryState, now: number): Promise<boolean>;
-  /**
-   * Moves waiting requests first seen more than `agingMs` ago one priority up in the order (low →
-   * medium, medium → high; their own priority is kept), at most `limit`; a merged read then finds
-   * them there, so a long-waiting request is not starved. Returns how many moved.
-   */
-  promote(now: number, agingMs: number, limit: number): Promise<number>;
   /** Running or completed items whose `until` has passed (their owner died): at most `limit`, as summaries (see `waiting`). */
   lapsed(now: number, limit: number): Promise<QueueItem[]>;
   /** One item, strongly consistent. */

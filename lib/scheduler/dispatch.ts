@@ -80,7 +80,7 @@ async function dispatchRound(deps: SchedulerDeps, summary: DispatchSummary, wait
   const assignments: CallAssignment[] = [];
   const claimed = new Map<string, QueueItem>();
   const spare = new Map<string, Lease[]>();
-  for (const item of byEffectiveOrder(waiting, now, deps.config.scheduler.aging_ms)) {
+  for (const item of byEffectiveOrder(waiting, deps.config.scheduler.aging_ms)) {
     if (item.notBefore > now) {
       wakeAt(summary, item.notBefore);
       continue;

@@ -1,6 +1,7 @@
 import { AgentRequestSchema, PRIORITIES } from '../contracts/request.js';
 import type { AgentRequest, Priority } from '../contracts/request.js';
 import type { DecodedRecord } from '../kafka/event.js';
+import { compareOrder, competingRank } from '../queue/key.js';
 import type { QueueEntry, QueueItem, RequestKey, StoredRecord } from '../queue/types.js';
 
 /** Headers a re-published request may carry from the previous execution model (still honoured). */
@@ -86,20 +87,18 @@ export function recordOf(item: QueueEntry): DecodedRecord {
   };
 }
 
-const ONE_UP: Record<Priority, Priority> = { high: 'high', medium: 'high', low: 'medium' };
-
 /**
- * The priority an item competes as: its own, or one level higher once it has waited longer than
- * `agingMs` since it first reached a topic (starvation guard; 0 = never). The result keeps its own.
+ * The priority an item competes as for a model's share (`capacity.priority_shares`): its own, one
+ * level higher per `agingMs` waited since it first reached a topic (starvation guard; 0 = never),
+ * as the queue's order counts it (`virtualTime`). The item keeps its own priority.
  */
 export function effectivePriority(item: QueueEntry, now: number, agingMs: number): Priority {
-  return agingMs > 0 && now - item.firstSeen > agingMs ? ONE_UP[item.priority] : item.priority;
+  return PRIORITIES[competingRank(item, now, agingMs)]!;
 }
 
-/** Queue order: effective priority, then deadline, then arrival. */
-export function byEffectiveOrder<T extends QueueEntry>(items: readonly T[], now: number, agingMs: number): T[] {
-  const rank = (i: T): number => PRIORITY_RANK[effectivePriority(i, now, agingMs)];
-  return [...items].sort((a, b) => rank(a) - rank(b) || a.deadline - b.deadline || a.firstSeen - b.firstSeen);
+/** Queue order (as the queue stores it): virtual time — arrival plus `agingMs` per level below high — then deadline, then arrival. */
+export function byEffectiveOrder<T extends QueueEntry>(items: readonly T[], agingMs: number): T[] {
+  return [...items].sort((a, b) => compareOrder(a, b, agingMs));
 }
 
 export function keyString(key: RequestKey): string {

@@ -42,9 +42,12 @@ export function createSchedulerDeps(config: Config, overrides: Partial<Scheduler
   const tableOps = new Map<string, number>();
   // Counts DynamoDB calls by command (benchmarks report operations per request).
   const tableKind = (name: unknown): string => (name === config.capacity.table ? 'capacity' : name === config.capacity.queue_table ? 'queue' : 'other');
-  wireFor(dynamo).observe((op, input) => {
-    // By command, and by table (`capacity.UpdateItemCommand`): the bench reports both.
-    for (const name of [`${op}Command`, `${tableKind(input['TableName'])}.${op}Command`]) tableOps.set(name, (tableOps.get(name) ?? 0) + 1);
+  wireFor(dynamo).observe((op, input, failure) => {
+    // By command, and by table (`capacity.UpdateItemCommand`): the bench reports both; refused
+    // conditional writes also by table (`queue.UpdateItemCommand.refused`: lost races, stale reads).
+    const table = `${tableKind(input['TableName'])}.${op}Command`;
+    const names = [`${op}Command`, table, ...(failure === 'ConditionalCheckFailedException' ? [`${table}.refused`] : [])];
+    for (const name of names) tableOps.set(name, (tableOps.get(name) ?? 0) + 1);
   });
   const llm = overrides.llm ?? pooledLlm(new LlmClientPool({ models: config.models, maxConnections: config.connection_pool.max_connections }));
   const store = overrides.store ?? createCapacityStore(config, { client: dynamo });
@@ -55,7 +58,7 @@ export function createSchedulerDeps(config: Config, overrides: Partial<Scheduler
   return {
     config,
     store,
-    queue: overrides.queue ?? new DynamoWorkQueue(dynamo, config.capacity.queue_table, { shards: config.scheduler.queue_shards }),
+    queue: overrides.queue ?? new DynamoWorkQueue(dynamo, config.capacity.queue_table, { shards: config.scheduler.queue_shards, agingMs: config.scheduler.aging_ms }),
     calls: overrides.calls ?? defaultCallInvoker(config),
     snapshots: overrides.snapshots ?? new SnapshotCache(store),
     publisher,

@@ -30,7 +30,7 @@ export async function planFastStarts(deps: SchedulerDeps, entries: readonly Queu
   if (due.length === 0) return plan;
   // Stale-while-revalidate: a refused lease only sends the request the waiting way.
   const fleet = (await deps.snapshots.recent(SNAPSHOT_MAX_AGE_MS, SNAPSHOT_STALE_MS)).map((m) => ({ spec: m.spec, state: { ...m.state } }));
-  for (const entry of byEffectiveOrder(due, now, deps.config.scheduler.aging_ms)) {
+  for (const entry of byEffectiveOrder(due, deps.config.scheduler.aging_ms)) {
     const model = routeFor(deps, entry, fleet, now)[0];
     if (!model) continue;
     model.state.inFlight += 1;

@@ -4,7 +4,8 @@ import type { QueueEntry, QueueItem, WaitingQuery } from '../queue/types.js';
 import { Answerer } from './answer.js';
 import type { InvocationContext, SchedulerDeps } from './deps.js';
 import { dispatch } from './dispatch.js';
-import { PRIORITY_RANK, byEffectiveOrder, effectivePriority, keyString } from './entry.js';
+import { compareOrder } from '../queue/key.js';
+import { byEffectiveOrder, effectivePriority, keyString } from './entry.js';
 import { Expirer } from './expire.js';
 import { wantsSlot } from './selection.js';
 import { containerState } from './container-state.js';
@@ -161,17 +162,15 @@ export function prefetchNext(deps: SchedulerDeps, modelId: string): Prefetch | u
 
 /**
  * A request was just registered as waiting in this container (no slot had room): a read of a
- * model's order taken before it, whose best request ranks below it, would hand the next freed slot
- * past it — forget such reads, so the next freed slot reads again and finds it.
+ * model's order taken before it, whose best request comes after it in the order, would hand the
+ * next freed slot past it — forget such reads, so the next freed slot reads again and finds it.
  */
 export function noteWaiting(deps: SchedulerDeps, entry: QueueEntry): void {
   const byModel = containerState(deps).pools;
-  const now = deps.clock.now();
   const aging = deps.config.scheduler.aging_ms;
-  const rank = PRIORITY_RANK[effectivePriority(entry, now, aging)];
   for (const pool of byModel.values()) {
     const best = pool.items[0];
-    if (best && PRIORITY_RANK[effectivePriority(best, now, aging)] <= rank) continue;
+    if (best && compareOrder(best, entry, aging) <= 0) continue;
     pool.readAt = -Infinity;
     pool.reading = undefined;
     pool.generation += 1;
@@ -195,7 +194,7 @@ async function takeNext(
   // A read from before a request that would lead the order was registered here is read again.
   const early = prefetched ? await prefetched.items.catch(() => undefined) : undefined;
   const waiting = early && prefetched?.generation === generationOf(deps, model.spec.id) ? early : await candidatesFor(deps, model);
-  for (const candidate of spread(byEffectiveOrder(waiting, now, deps.config.scheduler.aging_ms), deps, now)) {
+  for (const candidate of spread(byEffectiveOrder(waiting, deps.config.scheduler.aging_ms), deps, now)) {
     if (candidate.deadline <= now) {
       await new Expirer(deps).answer(candidate, fleet, now);
       continue;

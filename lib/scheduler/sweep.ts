@@ -10,8 +10,6 @@ import { ANSWER_CLAIM_MS } from './expire.js';
 export const SWEEP_EVERY_MS = 2_000;
 /** Lapsed items taken per sweep. */
 const SWEEP_LIMIT = 25;
-/** Aged requests promoted per sweep. */
-const PROMOTE_LIMIT = 100;
 
 export interface SweepResult {
   /** Requests of dead calls put back in the queue. */
@@ -22,8 +20,6 @@ export interface SweepResult {
   failed: number;
   /** Expired slot leases returned to the capacity table. */
   reclaimed: number;
-  /** Requests waiting longer than `scheduler.aging_ms`, moved one priority up in the queue's order. */
-  promoted: number;
 }
 
 /** Runs {@link sweep} when this container has not in the last {@link SWEEP_EVERY_MS}. */
@@ -39,21 +35,15 @@ export async function maybeSweep(deps: SchedulerDeps): Promise<SweepResult | und
  * Recovers what dead `call` invocations left (a crash, a timeout, an out-of-memory kill, or a
  * doorbell that never rang): their expired slot leases go back to the capacity table, their running
  * requests back to the queue (a claim lapses within `scheduler.claim_ttl_ms`), their stored but
- * unpublished answers out to Kafka. It also promotes requests that waited past `aging_ms` one
- * priority up in the queue's order (the starvation guard). Every step is a conditional write, so sweepers racing each other
- * and late holders recover each thing once.
+ * unpublished answers out to Kafka. Every step is a conditional write, so sweepers racing each
+ * other and late holders recover each thing once. (Aging needs no sweep: the queue's order
+ * already counts waiting time, see `virtualTime` in lib/queue/key.ts.)
  */
 export async function sweep(deps: SchedulerDeps): Promise<SweepResult> {
-  const result: SweepResult = { requeued: 0, republished: 0, failed: 0, reclaimed: 0, promoted: 0 };
+  const result: SweepResult = { requeued: 0, republished: 0, failed: 0, reclaimed: 0 };
   const now = deps.clock.now();
-  const agingMs = deps.config.scheduler.aging_ms;
-  const [reaped, lapsed, promoted] = await Promise.all([
-    deps.store.reap(now),
-    deps.queue.lapsed(now, SWEEP_LIMIT),
-    agingMs > 0 ? deps.queue.promote(now, agingMs, PROMOTE_LIMIT) : Promise.resolve(0),
-  ]);
+  const [reaped, lapsed] = await Promise.all([deps.store.reap(now), deps.queue.lapsed(now, SWEEP_LIMIT)]);
   result.reclaimed = reaped.reclaimed;
-  result.promoted = promoted;
   for (const item of lapsed) await recover(deps, item, result);
   if (result.requeued + result.republished + result.reclaimed > 0) deps.logger.info('swept', { ...result });
   return result;

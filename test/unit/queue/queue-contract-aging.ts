@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import type { WorkQueue } from '../../../lib/queue/types.js';
 import { T0, enqueueAll, entry, ids } from './queue-fixtures.js';
 
-/** Merged reads (one list across priorities) and promotion by aging. */
+/** Merged reads (one list across priorities) and aging by virtual time. */
 export function agingContract(q: () => WorkQueue): void {
   it('reads one merged list in the order, at most `limit` in all, filtered by model', async () => {
     await enqueueAll(q(), [
@@ -17,34 +17,31 @@ export function agingContract(q: () => WorkQueue): void {
     expect(ids(await q().waiting({ now: T0, limit: 2, merged: true, model }))).toEqual(['high', 'med']);
   });
 
-  it('promotes requests waiting longer than the aging time one priority up, once, keeping their own priority', async () => {
+  it('orders by waiting time at the default aging (30 s per level), without any write as requests age', async () => {
     await enqueueAll(q(), [
-      entry({ key: { id: 'old-low', correlationId: 'c' }, priority: 'low', firstSeen: T0 - 60_000, deadline: T0 + 50 }),
-      entry({ key: { id: 'old-med', correlationId: 'c' }, priority: 'medium', firstSeen: T0 - 60_000, deadline: T0 + 90 }),
+      entry({ key: { id: 'old-low', correlationId: 'c' }, priority: 'low', firstSeen: T0 - 70_000, deadline: T0 + 50 }),
+      entry({ key: { id: 'old-med', correlationId: 'c' }, priority: 'medium', firstSeen: T0 - 40_000, deadline: T0 + 90 }),
       entry({ key: { id: 'new-med', correlationId: 'c' }, priority: 'medium', firstSeen: T0, deadline: T0 + 10 }),
-      entry({ key: { id: 'high', correlationId: 'c' }, priority: 'high', firstSeen: T0 - 60_000, deadline: T0 + 70 }),
+      entry({ key: { id: 'high', correlationId: 'c' }, priority: 'high', firstSeen: T0, deadline: T0 + 70 }),
     ]);
-    expect(await q().promote(T0, 30_000, 100)).toBe(2);
-    // The old medium now competes as high (deadline order among highs), the old low as medium.
+    // Virtual times: old-low T0 − 10 s (70 s waited, two levels), old-med T0 − 10 s (one level),
+    // high T0, new-med T0 + 30 s; the tie goes to the earlier deadline.
     const merged = await q().waiting({ now: T0, limit: 10, merged: true });
-    expect(ids(merged)).toEqual(['high', 'old-med', 'new-med', 'old-low']);
-    expect(merged.map((i) => [i.key.id, i.priority, i.promoted ?? false])).toEqual([
-      ['high', 'high', false], ['old-med', 'medium', true], ['new-med', 'medium', false], ['old-low', 'low', true],
-    ]);
-    // One level, once: later only the newer medium has aged (it now leads on its deadline); the
-    // old low stays at medium.
-    expect(await q().promote(T0 + 120_000, 30_000, 100)).toBe(1);
-    expect(ids(await q().waiting({ now: T0, limit: 10, merged: true }))).toEqual(['new-med', 'high', 'old-med', 'old-low']);
+    expect(ids(merged)).toEqual(['old-low', 'old-med', 'high', 'new-med']);
+    // Each keeps its own priority; a per-priority read lists by its own priority.
+    expect(merged.map((i) => i.priority)).toEqual(['low', 'medium', 'high', 'medium']);
+    expect(ids(await q().waiting({ now: T0, limit: 10, priorities: ['medium'] }))).toEqual(['old-med', 'new-med']);
+    expect(await q().depth()).toEqual({ high: 1, medium: 2, low: 1 });
   });
 
-  it('a claim ends a promotion: requeued, the request is back at its own priority', async () => {
-    const old = entry({ key: { id: 'old', correlationId: 'c' }, priority: 'low', firstSeen: T0 - 60_000 });
-    await enqueueAll(q(), [old]);
-    expect(await q().promote(T0, 30_000, 10)).toBe(1);
+  it('a requeued request is back at its place in the order', async () => {
+    const old = entry({ key: { id: 'old', correlationId: 'c' }, priority: 'low', firstSeen: T0 - 90_000 });
+    const fresh = entry({ key: { id: 'fresh', correlationId: 'c' }, priority: 'high', firstSeen: T0 });
+    await enqueueAll(q(), [old, fresh]);
     expect((await q().claim(old.key, 'o1', 1_000, T0)).kind).toBe('claimed');
+    expect(ids(await q().waiting({ now: T0, limit: 10, merged: true }))).toEqual(['fresh']);
     expect(await q().requeue(old.key, 'o1', old, T0)).toBe(true);
-    const [back] = await q().waiting({ now: T0, limit: 10, priorities: ['low'] });
-    expect(back?.promoted ?? false).toBe(false);
+    expect(ids(await q().waiting({ now: T0, limit: 10, merged: true }))).toEqual(['old', 'fresh']);
   });
 }
 

@@ -103,7 +103,7 @@ describe('Function: dispatch', () => {
     expect(await h.queue.depth()).toEqual({ high: 0, medium: 0, low: 0 });
   });
 
-  it('lets a low request that waited longer than aging_ms compete as medium', async () => {
+  it('lets a low request that waited longer than aging_ms go ahead of fresher, higher ones', async () => {
     // Prepare: two slots; a fresh high, a fresh medium and a low first seen a minute ago wait.
     const started = async (agingMs: number): Promise<string[]> => {
       const calls = recordingCalls(false);
@@ -119,7 +119,7 @@ describe('Function: dispatch', () => {
     const withAging = await started(5_000);
     const withoutAging = await started(0);
 
-    // Assess: aged, it ties with medium and wins on its earlier deadline (it never passes high); without aging it waits.
+    // Assess: aged twelve aging periods, it leads the order (then high); without aging it waits.
     expect(withAging).toEqual(['aged-low', 'fresh-high']);
     expect(withoutAging).toEqual(['fresh-high', 'fresh-medium']);
   });

@@ -116,7 +116,7 @@ export interface HarnessAdapters {
 export async function harness(config: Config, adapters: HarnessAdapters = {}): Promise<Harness> {
   const store = adapters.store ?? new MemoryCapacityStore(optionsFromConfig(config));
   for (const m of config.models) await store.putModel(m);
-  const queue = adapters.queue ?? new MemoryWorkQueue();
+  const queue = adapters.queue ?? new MemoryWorkQueue({ agingMs: config.scheduler.aging_ms });
   const publisher = new MemoryPublisher();
   const llm = new FakeLlm();
   const metrics = new InMemoryMetrics();

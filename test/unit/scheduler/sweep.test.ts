@@ -151,20 +151,4 @@ describe('Function: sweep', () => {
     expect(swept.reclaimed).toBe(2);
     expect((await h.store.getModel('a'))!.state.inFlight).toBe(0);
   });
-
-  it('promotes waiting requests older than aging_ms, and only those', async () => {
-    // Prepare
-    const h = await harness(testConfig([model('a', 1)], { scheduler: { aging_ms: 5_000 } }));
-    const aged = entryOf({ id: 'aged', correlation_id: 'aged', priority: 'low' }, { timestamp: Date.now() - 60_000 });
-    const fresh = entryOf({ id: 'fresh', correlation_id: 'fresh', priority: 'low' });
-    await h.queue.enqueue([aged.entry, fresh.entry]);
-
-    // Act
-    const swept = await sweep(h.deps);
-
-    // Assess
-    expect(swept.promoted).toBe(1);
-    expect((await h.queue.get(aged.entry.key))!.promoted).toBe(true);
-    expect((await h.queue.get(fresh.entry.key))!.promoted).toBeFalsy();
-  });
 });
