@@ -66,12 +66,9 @@ export function resultOf(completion: ChatCompletion, request: LlmRequest, latenc
 export async function callModel(pool: LlmClientPool, model: ModelConfig, request: LlmRequest, options: CallModelOptions): Promise<LlmCallResult> {
   const now = options.now ?? (() => performance.now());
   const started = now();
-  return guardedCall(pool, model, options, async ({ client, signal, timeoutMs }) => {
-    const completion = await client.chat.completions.create(
-      buildChatParams(model, request),
-      // The SDK's timeout only covers the wait for headers; our signal also covers the body.
-      { timeout: timeoutMs, signal, maxRetries: 0 },
-    );
+  return guardedCall(pool, model, options, async ({ chat, signal, timeoutMs }) => {
+    // The guard's signal bounds the whole call (headers and body).
+    const completion = await chat.create(buildChatParams(model, request), { signal, timeoutMs });
     return resultOf(completion, request, Math.max(0, now() - started));
   });
 }

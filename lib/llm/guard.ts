@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import type { ModelConfig } from '../config/schema.js';
+import type { ChatHttpClient } from './chat-http.js';
 import { classifyError, LlmCallError } from './errors.js';
 import type { LlmClientPool } from './pool.js';
 
@@ -11,9 +12,10 @@ export interface GuardOptions {
   signal?: AbortSignal;
 }
 
-/** What a guarded call gets: the pooled client, a signal that fires on timeout or abort, and the timeout. */
+/** What a guarded call gets: the pooled clients, a signal that fires on timeout or abort, and the timeout. */
 export interface Guarded {
   client: OpenAI;
+  chat: ChatHttpClient;
   signal: AbortSignal;
   timeoutMs: number;
 }
@@ -36,9 +38,9 @@ export async function guardedCall<T>(pool: LlmClientPool, model: ModelConfig, op
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) controller.abort();
   try {
-    const client = await pool.clientFor(model);
+    const [client, chat] = await Promise.all([pool.clientFor(model), pool.chatFor(model)]);
     apiKey = client.apiKey ?? undefined;
-    return await fn({ client, signal: controller.signal, timeoutMs });
+    return await fn({ client, chat, signal: controller.signal, timeoutMs });
   } catch (err) {
     if (timedOut) throw new LlmCallError('timeout', `LLM call timed out after ${timeoutMs} ms`);
     throw classifyError(err, { secrets: apiKey ? [apiKey] : [] });

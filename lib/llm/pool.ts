@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { ModelConfig } from '../config/schema.js';
 import { ApiKeyResolver, apiKeyRefKey } from './api-key.js';
+import { ChatHttpClient } from './chat-http.js';
 
 /** Options of {@link LlmClientPool}. */
 export interface LlmClientPoolOptions {
@@ -17,6 +18,8 @@ export interface LlmClientPoolOptions {
 
 interface Entry {
   client: OpenAI;
+  /** The one-shot completion on the same agent, without the SDK's fetch path (see chat-http.ts). */
+  chat: ChatHttpClient;
   agent: Agent;
   connections: number;
 }
@@ -57,6 +60,11 @@ export class LlmClientPool {
   /** The shared client for `model`'s endpoint and key; made on first use, then cached. */
   async clientFor(model: ModelConfig): Promise<OpenAI> {
     return (await this.entryFor(model)).client;
+  }
+
+  /** The shared one-shot chat client for `model`'s endpoint and key (same sockets as `clientFor`). */
+  async chatFor(model: ModelConfig): Promise<ChatHttpClient> {
+    return (await this.entryFor(model)).chat;
   }
 
   /** How many sockets `model`'s endpoint may open (for diagnostics and tests). */
@@ -111,7 +119,7 @@ export class LlmClientPool {
       fetch: fetchWithAgent,
       logLevel: 'off',
     });
-    return { client, agent, connections };
+    return { client, chat: new ChatHttpClient(agent, endpoint, apiKey), agent, connections };
   }
 
   private connectionCount(endpoint: string, model: ModelConfig): number {

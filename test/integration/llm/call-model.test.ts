@@ -144,6 +144,72 @@ describe('callModel against the simulated fleet', () => {
   });
 });
 
+/** A loopback endpoint answering every request with `handler`; its URL ends in /v1. */
+async function bareEndpoint(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const bare = createServer(handler);
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => { bare.closeAllConnections(); bare.close(() => resolve()); }));
+  return `http://127.0.0.1:${(bare.address() as AddressInfo).port}/v1`;
+}
+
+describe('callModel on the wire (the one-shot path without the SDK fetch)', () => {
+  it('posts JSON to <endpoint>/chat/completions with the bearer key', async () => {
+    const seen: { url?: string; auth?: string; type?: string; body?: unknown } = {};
+    const url = await bareEndpoint((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        Object.assign(seen, { url: req.url, auth: req.headers.authorization, type: req.headers['content-type'], body: JSON.parse(body) as unknown });
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
+      });
+    });
+    const apiKeys = new ApiKeyResolver({ env: { WIRE_KEY: 'wire-key-123456789' } });
+    const result = await callModel(pool({ apiKeys }), model(`${url}/`, { api_key: { env: 'WIRE_KEY' }, model: 'upstream-name' }), request({ max_tokens: 7 }), { timeoutMs: 5_000 });
+    expect(result.content).toBe('ok');
+    expect(seen).toMatchObject({ url: '/v1/chat/completions', auth: 'Bearer wire-key-123456789', type: 'application/json', body: { model: 'upstream-name', max_tokens: 7 } });
+  });
+
+  it('keeps a plain-text error body as the message, and a JSON one by its error.message', async () => {
+    const url = await bareEndpoint((req, res) => {
+      req.resume();
+      res.statusCode = 503;
+      res.end('upstream overloaded, try later');
+    });
+    const err = await failure(callModel(pool(), model(url), request(), { timeoutMs: 5_000 }));
+    expect(err).toMatchObject({ kind: 'server_error', status: 503, retryable: true });
+    expect(err.message).toBe('LLM endpoint answered HTTP 503: upstream overloaded, try later');
+
+    const json = await bareEndpoint((req, res) => {
+      req.resume();
+      res.statusCode = 400;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ error: { message: 'max_tokens is too large', type: 'invalid_request_error' } }));
+    });
+    const bad = await failure(callModel(pool(), model(json), request(), { timeoutMs: 5_000 }));
+    expect(bad).toMatchObject({ kind: 'rejected', status: 400, retryable: false });
+    expect(bad.message).toBe('LLM endpoint answered HTTP 400: max_tokens is too large');
+  });
+
+  it('answers server_error for a 2xx that is not JSON', async () => {
+    const url = await bareEndpoint((req, res) => {
+      req.resume();
+      res.setHeader('content-type', 'application/json');
+      res.end('{"choices": [');
+    });
+    expect(await failure(callModel(pool(), model(url), request(), { timeoutMs: 5_000 }))).toMatchObject({ kind: 'server_error', retryable: true });
+  });
+
+  it('times out a body that stops half-way', async () => {
+    const url = await bareEndpoint((req, res) => {
+      req.resume();
+      res.setHeader('content-type', 'application/json');
+      res.write('{"id": "x", ');
+    });
+    expect(await failure(callModel(pool(), model(url), request(), { timeoutMs: 300 }))).toMatchObject({ kind: 'timeout', retryable: true });
+  });
+});
+
 describe('LlmClientPool', () => {
   it('shares one client per endpoint and key reference, and a new one per other key', async () => {
     const server = await sim({ models: demo() });
