@@ -102,7 +102,8 @@ export class GroupMember {
     const error = toError(payload.error);
     const current = c === this.consumer && this.active;
     if (payload.restart || !current || this.timer) {
-      this.o.onError(new ConsumerCrashedError(this.o.groupId, payload.restart ? 'kafkajs restarts it' : 'not restarted', { cause: error }));
+      const what = payload.restart ? 'kafkajs restarts it' : this.timer ? 'its replacement is due' : 'not restarted: stopping or superseded';
+      this.o.onError(new ConsumerCrashedError(this.o.groupId, what, { cause: error }));
       return;
     }
     const delay = Math.min((this.o.restartMs ?? RESTART_MS) * 2 ** this.attempts, this.o.restartMaxMs ?? RESTART_MAX_MS);
@@ -116,7 +117,7 @@ export class GroupMember {
 
   private async replace(dead: Consumer): Promise<void> {
     if (!this.active) return;
-    // kafkajs disconnected it before the CRASH event; this also drops its listeners' sockets.
+    // Normally a no-op: kafkajs disconnects a crashed consumer before it emits CRASH.
     await dead.disconnect().catch(() => undefined);
     if (!this.active) return;
     try {
