@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface Proc {
@@ -78,6 +79,9 @@ export function spawnProc(name: string, command: string, args: string[], opts: {
   const lines: string[] = [];
   const waiters = new Set<{ re: RegExp; resolve: (l: string) => void }>();
   const stderr: string[] = [];
+  // AGENTSCHED_CHILD_STDERR_DIR=<dir>: every child's whole stderr also goes to <dir>/<name>-<pid>.log.
+  const stderrDir = process.env['AGENTSCHED_CHILD_STDERR_DIR'];
+  const stderrFile = stderrDir ? join(stderrDir, `${name}-${pid}.log`) : undefined;
   let exitCode: number | null | undefined;
   createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
@@ -92,6 +96,7 @@ export function spawnProc(name: string, command: string, args: string[], opts: {
   createInterface({ input: child.stderr }).on('line', (line) => {
     stderr.push(line);
     if (stderr.length > 40) stderr.shift();
+    if (stderrFile) appendFileSync(stderrFile, `${new Date().toISOString()} ${line}\n`);
   });
   const exited = new Promise<number | null>((resolve) => {
     child.once('close', (code) => {

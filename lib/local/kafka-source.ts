@@ -1,6 +1,8 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { toError } from '../errors/index.js';
 import { partitionCounts } from '../kafka/admin.js';
+import { GroupMember } from './kafka-member.js';
+import type { GroupMemberOptions } from './kafka-member.js';
 import type { DeliveryListener, DeliveryOutcome, EventSource, SourceRecord, Subscription, SubscriptionHandle } from './source.js';
 
 export interface KafkaEventSourceOptions {
@@ -24,6 +26,12 @@ export interface KafkaEventSourceOptions {
   inlineWaitMs?: number;
   /** Longest an offset commit may take (default 10 s); a timed-out batch is delivered again. */
   commitTimeoutMs?: number;
+  /**
+   * First wait before a consumer that crashed without kafkajs restarting it is replaced (default
+   * 1 s); doubles per failed attempt, up to `consumerRestartMaxMs` (default 30 s). See {@link GroupMember}.
+   */
+  consumerRestartMs?: number;
+  consumerRestartMaxMs?: number;
   onError?: (error: Error) => void;
 }
 
@@ -37,7 +45,8 @@ export interface KafkaEventSourceOptions {
  * an open batching window). Nothing is resolved inside `eachBatch` and auto-commit is off, so
  * kafkajs fetches again from its last position; a commit also seeks there. kafkajs keeps
  * heartbeating from its fetch loop while partitions are paused, so long invocations do not
- * cost the group membership.
+ * cost the group membership. A consumer that crashed and that kafkajs does not restart is
+ * replaced ({@link GroupMember}); a delivery in flight across that settles on its successor.
  */
 export class KafkaEventSource implements EventSource {
   readonly bootstrapServers: string;
@@ -53,25 +62,31 @@ export class KafkaEventSource implements EventSource {
   async subscribe(sub: Subscription, listener: DeliveryListener): Promise<SubscriptionHandle> {
     // Fails early, by name, for a missing topic (consumers never create topics).
     await partitionCounts(this.kafka, sub.topics);
-    const consumer = this.kafka.consumer({
+    const subscription = new KafkaSubscription(listener, this.opts, {
       groupId: sub.groupId,
-      sessionTimeout: this.opts.sessionTimeoutMs ?? 6_000,
-      heartbeatInterval: this.opts.heartbeatIntervalMs ?? 1_000,
-      rebalanceTimeout: this.opts.rebalanceTimeoutMs ?? 15_000,
-      maxWaitTimeInMs: this.opts.fetchMaxWaitMs ?? 200,
-      allowAutoTopicCreation: false,
+      topics: sub.topics,
+      fromBeginning: sub.fromBeginning,
+      create: () =>
+        this.kafka.consumer({
+          groupId: sub.groupId,
+          sessionTimeout: this.opts.sessionTimeoutMs ?? 6_000,
+          heartbeatInterval: this.opts.heartbeatIntervalMs ?? 1_000,
+          rebalanceTimeout: this.opts.rebalanceTimeoutMs ?? 15_000,
+          maxWaitTimeInMs: this.opts.fetchMaxWaitMs ?? 200,
+          allowAutoTopicCreation: false,
+        }),
+      ...(this.opts.consumerRestartMs !== undefined ? { restartMs: this.opts.consumerRestartMs } : {}),
+      ...(this.opts.consumerRestartMaxMs !== undefined ? { restartMaxMs: this.opts.consumerRestartMaxMs } : {}),
     });
-    const subscription = new KafkaSubscription(consumer, listener, this.opts);
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topics: [...sub.topics], fromBeginning: sub.fromBeginning });
-      await subscription.run();
-    } catch (err: unknown) {
-      await consumer.disconnect();
-      throw err;
-    }
+    await subscription.start();
     return subscription;
   }
+}
+
+/** What a settled delivery left: the offset it committed (if any) and when to deliver again. */
+interface Settled {
+  committed: string | undefined;
+  outcome: DeliveryOutcome | void;
 }
 
 class KafkaSubscription implements SubscriptionHandle {
@@ -80,24 +95,29 @@ class KafkaSubscription implements SubscriptionHandle {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped: Promise<void> | undefined;
   private readonly onError: (error: Error) => void;
+  private readonly member: GroupMember;
 
   constructor(
-    private readonly consumer: Consumer,
     private readonly listener: DeliveryListener,
     private readonly opts: KafkaEventSourceOptions,
+    group: Omit<GroupMemberOptions, 'run' | 'onError'>,
   ) {
     this.onError = opts.onError ?? ((e) => process.stderr.write(`[kafka-source] ${e.message}\n`));
-    consumer.on(consumer.events.CRASH, (event) => this.onError(toError(event.payload.error)));
+    this.member = new GroupMember({
+      ...group,
+      run: {
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        // Partitions of one fetch are handed over side by side, not one after another.
+        partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 16,
+        eachBatch: (payload) => this.accept(payload),
+      },
+      onError: this.onError,
+    });
   }
 
-  run(): Promise<void> {
-    return this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      // Partitions of one fetch are handed over side by side, not one after another.
-      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 16,
-      eachBatch: (payload) => this.accept(payload),
-    });
+  start(): Promise<void> {
+    return this.member.start();
   }
 
   stop(): Promise<void> {
@@ -107,8 +127,7 @@ class KafkaSubscription implements SubscriptionHandle {
       this.timers.clear();
       // Before consumer.stop(): kafkajs drops commits once the consumer is no longer running.
       await Promise.all(this.inFlight.values());
-      await this.consumer.stop();
-      await this.consumer.disconnect();
+      await this.member.stop();
     })());
   }
 
@@ -118,14 +137,17 @@ class KafkaSubscription implements SubscriptionHandle {
     // Paused even when stopping: an unpaused, unresolved partition would be re-fetched at once.
     payload.pause();
     if (!this.active) return Promise.resolve();
-    // A partition re-assigned while its delivery still runs stays paused until that settles.
+    // A partition fetched again (a restarted or replaced consumer) while its delivery still runs
+    // stays paused until that settles: `settle` resumes it on the current consumer.
     if (this.inFlight.has(key)) return Promise.resolve();
     if (batch.messages.length === 0) {
-      this.consumer.resume([{ topic: batch.topic, partitions: [batch.partition] }]);
+      this.member.resume(batch.topic, batch.partition);
       return Promise.resolve();
     }
     const records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
-    const work = this.deliver(batch.topic, batch.partition, records).finally(() => this.inFlight.delete(key));
+    // `settle` runs in one synchronous step (leaving `inFlight`, then resuming), so a fetch of this
+    // partition sees it either still in flight (and is resumed by it) or settled.
+    const work = this.deliver(batch.topic, batch.partition, records).then((s) => this.settle(key, batch.topic, batch.partition, s));
     this.inFlight.set(key, work);
     // A delivery that settles quickly (a fast handler) is waited for, so the partition is resumed
     // before kafkajs fetches again and its next records come with that fetch — instead of after a
@@ -133,11 +155,11 @@ class KafkaSubscription implements SubscriptionHandle {
     return waitAtMost(work, this.opts.inlineWaitMs ?? INLINE_WAIT_MS);
   }
 
-  private async deliver(topic: string, partition: number, records: SourceRecord[]): Promise<void> {
+  /** Runs the listener; never rejects (a listener failure is a redelivery after a backoff). */
+  private async deliver(topic: string, partition: number, records: SourceRecord[]): Promise<Settled> {
     let committed: string | undefined;
-    let outcome: DeliveryOutcome | void;
     try {
-      outcome = await this.listener({
+      const outcome = await this.listener({
         topic,
         partition,
         records,
@@ -146,23 +168,31 @@ class KafkaSubscription implements SubscriptionHandle {
           // Bounded: a commit that never settles (the broker went away mid-request and the group
           // was re-formed) would hold the partition paused for good; timed out, the batch is
           // delivered again (admission is idempotent) and the partition moves on.
-          await withTimeout(this.consumer.commitOffsets([{ topic, partition, offset: next }]), this.opts.commitTimeoutMs ?? COMMIT_TIMEOUT_MS, 'offset commit');
+          await withTimeout(this.member.commitOffsets([{ topic, partition, offset: next }]), this.opts.commitTimeoutMs ?? COMMIT_TIMEOUT_MS, 'offset commit');
           committed = next;
         },
       });
+      return { committed, outcome };
     } catch (err: unknown) {
       this.onError(toError(err));
-      outcome = { redeliverAfterMs: this.opts.listenerErrorBackoffMs ?? 1_000 };
+      return { committed, outcome: { redeliverAfterMs: this.opts.listenerErrorBackoffMs ?? 1_000 } };
     }
+  }
+
+  private settle(key: string, topic: string, partition: number, { committed, outcome }: Settled): void {
+    this.inFlight.delete(key);
     // The next fetch starts after what was committed (autoCommit off: seek only moves the position).
-    if (committed !== undefined) this.consumer.seek({ topic, partition, offset: committed });
+    // On a crashed consumer both fail harmlessly: its successor starts unpaused, from the last commit.
+    if (committed !== undefined) this.member.seek(topic, partition, committed);
     if (!this.active) return;
-    const resume = (): void => this.consumer.resume([{ topic, partitions: [partition] }]);
     const delay = outcome?.redeliverAfterMs ?? 0;
-    if (delay <= 0) return resume();
+    if (delay <= 0) {
+      this.member.resume(topic, partition);
+      return;
+    }
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (this.active) resume();
+      if (this.active) this.member.resume(topic, partition);
     }, delay);
     this.timers.add(timer);
   }
