@@ -1,4 +1,5 @@
 import { mergeReports } from '../capacity/report.js';
+import { cooldownMs } from '../capacity/rules.js';
 import type { CallReport, Lease } from '../capacity/types.js';
 import type { ModelConfig } from '../config/schema.js';
 import type { AgentRequest } from '../contracts/request.js';
@@ -110,6 +111,8 @@ class SlotRunner {
       const report = mergeReports(unreported, outcome.report);
       if (!outcome.passOn) {
         await this.deps.store.release(lease, report);
+        // A failure may have started a cooldown: the container's next read shows the table's.
+        if (report && !report.ok) this.deps.snapshots.invalidate();
         this.noteWake((await dispatch(this.deps)).wakeAt);
         break;
       }
@@ -196,6 +199,8 @@ class SlotRunner {
   private async onFailure(item: QueueItem, owner: string, request: AgentRequest, spec: ModelConfig, error: LlmCallError, latencyMs: number): Promise<RunOutcome> {
     const report = failureReport(error, latencyMs);
     const passOn = error.kind !== 'rate_limited';
+    // Seen at once by this container's other slots, before this one's release writes it.
+    if (error.kind === 'rate_limited') this.deps.snapshots.noteCooldown(spec.id, this.deps.clock.now() + (cooldownMs(1, report, this.deps.config.capacity.cooldown) ?? 0));
     const { max_attempts, backoff_base_ms, backoff_max_ms } = this.deps.config.scheduler;
     const counted = item.countedAttempts + (error.kind === 'rate_limited' ? 0 : 1);
     const code = FAILURE_CODE[error.kind];

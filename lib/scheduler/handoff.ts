@@ -9,7 +9,7 @@ import { byEffectiveOrder, effectivePriority, keyString } from './entry.js';
 import { Expirer } from './expire.js';
 import { wantsSlot } from './selection.js';
 import { containerState } from './container-state.js';
-import { keepsLease } from './keep-lease.js';
+import { KEEP_FLEET_MAX_AGE_MS, keepsLease } from './keep-lease.js';
 
 /** How stale the fleet's static description and cooldowns may be when choosing a slot's next request. */
 const FLEET_MAX_AGE_MS = 1_000;
@@ -91,7 +91,8 @@ export async function handOff(
   minRunMs: number,
   prefetched?: Prefetch,
 ): Promise<NextRun | undefined> {
-  const fleet = await deps.snapshots.get(FLEET_MAX_AGE_MS);
+  // Fresh enough for the slot to move on without a capacity write (`keepsLease`).
+  const fleet = await deps.snapshots.get(KEEP_FLEET_MAX_AGE_MS);
   const model = fleet.find((m) => m.spec.id === lease.modelId);
   const now = deps.clock.now();
   if (model && invocation.remainingMs() >= minRunMs && (prefetched || foundRecently(deps, model.spec.id, now))) {

@@ -82,6 +82,21 @@ export class SnapshotCache {
     if (m) m.state = { ...m.state, inFlight: m.state.inFlight + 1 };
   }
 
+  /**
+   * This container saw `modelId` start a cooldown (a 429) until `until`: its cached read shows it at
+   * once, so no other slot of the container sends it work meanwhile (the table has it too, but the
+   * cached read may be up to a second old).
+   */
+  noteCooldown(modelId: string, until: number): void {
+    const m = this.snapshots.find((s) => s.spec.id === modelId);
+    if (m && until > m.state.cooldownUntil) m.state = { ...m.state, cooldownUntil: until };
+  }
+
+  /** How old the cached read is, milliseconds (Infinity before the first). */
+  ageMs(): number {
+    return this.now() - this.readAt;
+  }
+
   /** Forgets the cached read (after a local change that should be seen at once). */
   invalidate(): void {
     this.readAt = -Infinity;

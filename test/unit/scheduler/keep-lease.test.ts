@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mergeReports } from '../../../lib/capacity/report.js';
 import type { CallReport, Lease, ModelSnapshot } from '../../../lib/capacity/types.js';
 import { handOff, prefetchNext } from '../../../lib/scheduler/handoff.js';
-import { keepsLease } from '../../../lib/scheduler/keep-lease.js';
+import { KEEP_FLEET_MAX_AGE_MS, keepsLease } from '../../../lib/scheduler/keep-lease.js';
+import { SnapshotCache } from '../../../lib/scheduler/snapshots.js';
 import { harness, longInvocation, model, testConfig } from './fixtures.js';
 import type { Harness } from './fixtures.js';
 import { entryOf, hold, recordingCalls } from './flow.js';
@@ -69,8 +70,10 @@ describe('Function: handOff (lease kept)', () => {
 });
 
 describe('Function: keepsLease', () => {
-  const config = { config: testConfig([model('m', 2)]) };
-  const headroom = { config: testConfig([model('m', 2)], { capacity: { priority_shares: { high: 1, medium: 0.9, low: 0.75 } } }) };
+  /** A fleet read `age` ms old. */
+  const cache = (age = 0): SnapshotCache => Object.assign(new SnapshotCache({ listModels: () => Promise.resolve([]) }), { ageMs: () => age });
+  const config = { config: testConfig([model('m', 2)]), snapshots: cache() };
+  const headroom = { config: testConfig([model('m', 2)], { capacity: { priority_shares: { high: 1, medium: 0.9, low: 0.75 } } }), snapshots: cache() };
   const now = 1_000_000;
   const lease: Lease = { leaseId: 'l', modelId: 'm', shard: 0, priority: 'high', estimatedTokens: 1, expiresAt: now + 10_000 };
   const snapshot = (extra: Partial<ModelSnapshot['state']> = {}, spec: Partial<ModelSnapshot['spec']> = {}): ModelSnapshot => ({
@@ -87,6 +90,11 @@ describe('Function: keepsLease', () => {
     expect(keepsLease(config, snapshot(), lease, failed, 'high', now)).toBe(false);
     expect(keepsLease(config, snapshot(), { ...lease, expiresAt: now + 6_000 }, ok, 'high', now)).toBe(false);
     expect(keepsLease(config, snapshot(), lease, { ...ok, calls: 64 }, 'high', now)).toBe(false);
+  });
+
+  it('writes when the fleet read is too old to show a cooldown another container just wrote', () => {
+    expect(keepsLease({ ...config, snapshots: cache(KEEP_FLEET_MAX_AGE_MS) }, snapshot(), lease, ok, 'high', now)).toBe(true);
+    expect(keepsLease({ ...config, snapshots: cache(KEEP_FLEET_MAX_AGE_MS + 1) }, snapshot(), lease, ok, 'high', now)).toBe(false);
   });
 
   it('writes when the fleet read shows the model cooling, failing or above its capacity', () => {
