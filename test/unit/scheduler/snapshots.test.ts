@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCapacityStore } from '../../../lib/capacity/memory-store.js';
 import { SnapshotCache } from '../../../lib/scheduler/snapshots.js';
-import { model } from './fixtures.js';
+import { model, testConfig } from './fixtures.js';
 
 describe('Class: SnapshotCache', () => {
   it('shows a cooldown this container saw at once, keeps the later of two, and forgets it with the next read', async () => {
     // Prepare: one read of a healthy model, on a clock the test moves.
     let now = 1_000;
     const store = new MemoryCapacityStore();
-    await store.putModel(model('m', 2));
+    await store.putModel(testConfig([model('m', 2)]).models[0]!);
     const cache = new SnapshotCache(store, () => now);
     await cache.get(1_000);
 
