@@ -38,8 +38,8 @@ export async function guardedCall<T>(pool: LlmClientPool, model: ModelConfig, op
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) controller.abort();
   try {
-    const [client, chat] = await Promise.all([pool.clientFor(model), pool.chatFor(model)]);
-    apiKey = client.apiKey ?? undefined;
+    const { client, chat } = await pool.clientsFor(model);
+    apiKey = chat.apiKey;
     return await fn({ client, chat, signal: controller.signal, timeoutMs });
   } catch (err) {
     if (timedOut) throw new LlmCallError('timeout', `LLM call timed out after ${timeoutMs} ms`);

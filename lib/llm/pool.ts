@@ -62,9 +62,13 @@ export class LlmClientPool {
     return (await this.entryFor(model)).client;
   }
 
-  /** The shared one-shot chat client for `model`'s endpoint and key (same sockets as `clientFor`). */
-  async chatFor(model: ModelConfig): Promise<ChatHttpClient> {
-    return (await this.entryFor(model)).chat;
+  /**
+   * Both shared clients for `model`'s endpoint and key, on the same sockets: the SDK client
+   * (streaming) and the one-shot chat client (see chat-http.ts).
+   */
+  async clientsFor(model: ModelConfig): Promise<{ client: OpenAI; chat: ChatHttpClient }> {
+    const { client, chat } = await this.entryFor(model);
+    return { client, chat };
   }
 
   /** How many sockets `model`'s endpoint may open (for diagnostics and tests). */

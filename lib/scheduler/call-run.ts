@@ -111,8 +111,6 @@ class SlotRunner {
       const report = mergeReports(unreported, outcome.report);
       if (!outcome.passOn) {
         await this.deps.store.release(lease, report);
-        // A failure may have started a cooldown: the container's next read shows the table's.
-        if (report && !report.ok) this.deps.snapshots.invalidate();
         this.noteWake((await dispatch(this.deps)).wakeAt);
         break;
       }

@@ -76,7 +76,7 @@ export interface SchedulerDeps {
   random: () => number;
   /** Identifies this container; each call claims its requests in the queue as `<ownerId>/<uuid>`. */
   ownerId: string;
-  /** DynamoDB calls made so far, by command name (when the factory built the clients). */
+  /** DynamoDB calls made so far, by command name: counted only when given to the factory (`dev --stats-port`). */
   tableOps?: Map<string, number>;
   /** Releases connections (local runs and tests; a Lambda container is simply frozen). */
   close?(): Promise<void>;

@@ -14,8 +14,6 @@ export const HEADER_REDELIVERY = 'agentsched-redelivery';
 /** Completion tokens assumed for the TPM estimate when the request sets no `max_tokens`. */
 const DEFAULT_COMPLETION_ESTIMATE = 256;
 
-export const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
-
 function intHeader(headers: Record<string, string>, name: string): number | undefined {
   const v = headers[name];
   if (v === undefined) return undefined;

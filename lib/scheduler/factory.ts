@@ -39,10 +39,11 @@ function defaultCallInvoker(config: Config): CallInvoker {
  */
 export function createSchedulerDeps(config: Config, overrides: Partial<SchedulerDeps> = {}): SchedulerDeps {
   const dynamo = createDynamoClient(config.dynamodb);
-  const tableOps = new Map<string, number>();
-  // Counts DynamoDB calls by command (benchmarks report operations per request).
+  // Counts DynamoDB calls by command when asked (`overrides.tableOps`: the bench's `dev --stats-port`);
+  // nobody else pays for it on the hot path.
+  const tableOps = overrides.tableOps;
   const tableKind = (name: unknown): string => (name === config.capacity.table ? 'capacity' : name === config.capacity.queue_table ? 'queue' : 'other');
-  wireFor(dynamo).observe((op, input, failure) => {
+  if (tableOps) wireFor(dynamo).observe((op, input, failure) => {
     // By command, and by table (`capacity.UpdateItemCommand`): the bench reports both; refused
     // conditional writes also by table (`queue.UpdateItemCommand.refused`: lost races, stale reads).
     const table = `${tableKind(input['TableName'])}.${op}Command`;
@@ -71,7 +72,7 @@ export function createSchedulerDeps(config: Config, overrides: Partial<Scheduler
     clock: overrides.clock ?? systemClock,
     random: overrides.random ?? Math.random,
     ownerId: overrides.ownerId ?? randomUUID(),
-    tableOps,
+    ...(tableOps ? { tableOps } : {}),
     close: async () => {
       await llm.close?.();
       dynamo.destroy();

@@ -57,6 +57,8 @@ export function register(program: Command): void {
         ...(flags.groupPrefix ? { groupPrefix: flags.groupPrefix } : {}),
         logger,
         ...(flags.callEndpoint ? { callEndpoint: flags.callEndpoint } : {}),
+        // DynamoDB calls are counted only for the stats endpoint.
+        ...(flags.statsPort !== undefined ? { overrides: { tableOps: new Map<string, number>() } } : {}),
         ...(flags.invoke === 'lambda'
           ? { lambda: { functionName: flags.functionName, ...(flags.lambdaEndpoint ? { endpoint: flags.lambdaEndpoint } : {}), region: config.dynamodb.region } }
           : {}),

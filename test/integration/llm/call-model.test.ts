@@ -46,6 +46,23 @@ const failure = (p: Promise<unknown>): Promise<LlmCallError> =>
     },
   );
 
+/** A loopback endpoint answering every request with `handler`; its URL ends in /v1. */
+async function bareEndpoint(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const bare = createServer(handler);
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => { bare.closeAllConnections(); bare.close(() => resolve()); }));
+  return `http://127.0.0.1:${(bare.address() as AddressInfo).port}/v1`;
+}
+
+/** A handler that drains the request and answers `status` with `body` (JSON); `finish` false leaves the body open. */
+const answering = (status: number, body: string, finish = true): Parameters<typeof createServer>[1] => (req, res) => {
+  req.resume();
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  if (finish) res.end(body);
+  else res.write(body);
+};
+
 describe('callModel against the simulated fleet', () => {
   it('returns the completion, the reported usage and the latency', async () => {
     const server = await sim({ models: [{ id: 'sim', capacity: 4, latencyMs: 20, jitter: 0 }] });
@@ -132,25 +149,11 @@ describe('callModel against the simulated fleet', () => {
   });
 
   it('estimates usage, and says so, when the endpoint reports none', async () => {
-    const bare = createServer((_req, res) => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'four score' }, finish_reason: 'stop' }] }));
-    });
-    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => { bare.closeAllConnections(); bare.close(() => resolve()); }));
-    const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/v1`;
+    const url = await bareEndpoint(answering(200, JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'four score' }, finish_reason: 'stop' }] })));
     const result = await callModel(pool(), model(url), request({ content: 'a'.repeat(40) }), { timeoutMs: 5_000 });
     expect(result).toMatchObject({ content: 'four score', usageEstimated: true, usage: { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 } });
   });
 });
-
-/** A loopback endpoint answering every request with `handler`; its URL ends in /v1. */
-async function bareEndpoint(handler: Parameters<typeof createServer>[1]): Promise<string> {
-  const bare = createServer(handler);
-  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => { bare.closeAllConnections(); bare.close(() => resolve()); }));
-  return `http://127.0.0.1:${(bare.address() as AddressInfo).port}/v1`;
-}
 
 describe('callModel on the wire (the one-shot path without the SDK fetch)', () => {
   it('posts JSON to <endpoint>/chat/completions with the bearer key', async () => {
@@ -174,38 +177,25 @@ describe('callModel on the wire (the one-shot path without the SDK fetch)', () =
     const url = await bareEndpoint((req, res) => {
       req.resume();
       res.statusCode = 503;
-      res.end('upstream overloaded, try later');
+      res.end('upstream overloaded, try later'); // plain text, no JSON content type
     });
     const err = await failure(callModel(pool(), model(url), request(), { timeoutMs: 5_000 }));
     expect(err).toMatchObject({ kind: 'server_error', status: 503, retryable: true });
     expect(err.message).toBe('LLM endpoint answered HTTP 503: upstream overloaded, try later');
 
-    const json = await bareEndpoint((req, res) => {
-      req.resume();
-      res.statusCode = 400;
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ error: { message: 'max_tokens is too large', type: 'invalid_request_error' } }));
-    });
+    const json = await bareEndpoint(answering(400, JSON.stringify({ error: { message: 'max_tokens is too large', type: 'invalid_request_error' } })));
     const bad = await failure(callModel(pool(), model(json), request(), { timeoutMs: 5_000 }));
     expect(bad).toMatchObject({ kind: 'rejected', status: 400, retryable: false });
     expect(bad.message).toBe('LLM endpoint answered HTTP 400: max_tokens is too large');
   });
 
   it('answers server_error for a 2xx that is not JSON', async () => {
-    const url = await bareEndpoint((req, res) => {
-      req.resume();
-      res.setHeader('content-type', 'application/json');
-      res.end('{"choices": [');
-    });
+    const url = await bareEndpoint(answering(200, '{"choices": ['));
     expect(await failure(callModel(pool(), model(url), request(), { timeoutMs: 5_000 }))).toMatchObject({ kind: 'server_error', retryable: true });
   });
 
   it('times out a body that stops half-way', async () => {
-    const url = await bareEndpoint((req, res) => {
-      req.resume();
-      res.setHeader('content-type', 'application/json');
-      res.write('{"id": "x", ');
-    });
+    const url = await bareEndpoint(answering(200, '{"id": "x", ', false));
     expect(await failure(callModel(pool(), model(url), request(), { timeoutMs: 300 }))).toMatchObject({ kind: 'timeout', retryable: true });
   });
 });
