@@ -18,7 +18,8 @@ const ROWS: [string, string, string[]][] = [
   ['priority', 'high p99 ratio; high completed; low completed', ['priority_ratio.p99', 'high_completed_share', 'phases.overload.low.completed']],
   ['throughput', 'completions/s (instant model, 300/s offered)', ['completions_per_s']],
   ['throughput', 'scheduler CPU ms / request', ['cpu_ms_per_request']],
-  ['throughput', 'DynamoDB calls / writes per request', ['table_calls_per_request.total', 'table_calls_per_request.writes']],
+  ['throughput', 'DynamoDB calls / write calls per request', ['table_calls_per_request.total', 'table_calls_per_request.writes']],
+  ['throughput', 'items written per request (a batched call writes several)', ['table_calls_per_request.items_written']],
   ['recovery', 'seconds back to ≥ 90 % after each restart', ['recovery_s']],
   ['recovery', 'lost; duplicates (identical); leases left after reap', ['lost', 'duplicates', 'duplicates_identical', 'leases_left_after_reap']],
 ];

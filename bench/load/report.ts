@@ -53,7 +53,7 @@ function figures(r: Result): string {
     case 'priority':
       return `high p50/p99 baseline ${at(r, 'phases.baseline.high.p50_ms')} / ${at(r, 'phases.baseline.high.p99_ms')} ms, with low 3× ${at(r, 'phases.overload.high.p50_ms')} / ${at(r, 'phases.overload.high.p99_ms')} ms (ratio ${at(r, 'priority_ratio.p50')} / ${at(r, 'priority_ratio.p99')}); high completed ${at(r, 'high_completed_share')}; high share of completions in overload ${at(r, 'high_share_of_completions_in_overload')}; low completed ${at(r, 'phases.overload.low.completed')}/${at(r, 'phases.overload.low.sent')} (starved: ${at(r, 'low_starved')})`;
     case 'throughput':
-      return `steady ${at(r, 'completions_per_s')} completions/s (offered ${at(r, 'offered_per_s')}/s); scheduler CPU ${at(r, 'cpu_ms_per_request')} ms/req; DynamoDB calls/req ${at(r, 'table_calls_per_request.total')} (writes ${at(r, 'table_calls_per_request.writes')}: ${byCommand(r)})`;
+      return `steady ${at(r, 'completions_per_s')} completions/s (offered ${at(r, 'offered_per_s')}/s); scheduler CPU ${at(r, 'cpu_ms_per_request')} ms/req; DynamoDB calls/req ${at(r, 'table_calls_per_request.total')} (write calls ${at(r, 'table_calls_per_request.writes')}: ${byCommand(r)}; items written ${at(r, 'table_calls_per_request.items_written')})`;
     case 'recovery':
       return `back to ≥ 90 % of the offered rate ${at(r, 'recovery_s')} s after each restart (— = killed again first; consuming again after ${at(r, 'consuming_after_restart_s')} s); duplicates identical: ${at(r, 'duplicates_identical')}; leases left after reap ${at(r, 'leases_left_after_reap')}; kills at ${(r['kills'] as { killed_at_s: number }[] | undefined)?.map((k) => `+${k.killed_at_s} s`).join(', ') ?? '—'}`;
     default:

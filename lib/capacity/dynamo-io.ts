@@ -4,6 +4,8 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { fromWire, itemsOf, toWire } from './dynamo-values.js';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InfrastructureError } from '../errors/index.js';
+import { StatementsUnsupportedError, executeStatements } from './dynamo-statements.js';
+import type { StatementOutcome, WriteStatement } from './dynamo-statements.js';
 import { wireFor } from './dynamo-wire.js';
 import type { DynamoOp, DynamoWire, WireBody, WireItem } from './dynamo-wire.js';
 
@@ -130,6 +132,24 @@ export class TableIO {
       if (!isConditionFailure(err)) this.fail('put', err);
       this.counters.conditionFailures += 1;
       return { ok: false, item: err.Item ? unmarshall(err.Item) : undefined };
+    }
+  }
+
+  /**
+   * Up to 25 conditional single-item writes in one call (see `executeStatements`): outcomes in
+   * order, an `InfrastructureError` in the place of a statement that failed for good. Throws
+   * `StatementsUnsupportedError` when the endpoint has no PartiQL, an `InfrastructureError` when
+   * the call fails.
+   */
+  async writeStatements(statements: readonly WriteStatement[]): Promise<(StatementOutcome | InfrastructureError)[]> {
+    this.counters.writes += statements.length;
+    try {
+      const out = await executeStatements(this.wire, statements);
+      this.counters.conditionFailures += out.filter((o) => o === 'duplicate' || o === 'refused').length;
+      return out;
+    } catch (err) {
+      if (err instanceof StatementsUnsupportedError) throw err;
+      return this.fail('batched write', err);
     }
   }
 

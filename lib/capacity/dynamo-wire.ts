@@ -1,10 +1,10 @@
 import {
-  BatchGetItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand,
+  BatchExecuteStatementCommand, BatchGetItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 /** The DynamoDB operations the stores use (the JSON protocol's `X-Amz-Target` suffixes). */
-export type DynamoOp = 'UpdateItem' | 'PutItem' | 'DeleteItem' | 'GetItem' | 'BatchGetItem' | 'Scan' | 'Query';
+export type DynamoOp = 'UpdateItem' | 'PutItem' | 'DeleteItem' | 'GetItem' | 'BatchGetItem' | 'BatchExecuteStatement' | 'Scan' | 'Query';
 
 /** An operation's input or output in DynamoDB's own JSON shape (attribute values typed: `{S: ...}`). */
 export type WireBody = Record<string, unknown>;
@@ -12,15 +12,19 @@ export type WireBody = Record<string, unknown>;
 /** An item in DynamoDB's typed JSON. */
 export type WireItem = Record<string, AttributeValue>;
 
-/** Sees an operation once it settled: `failure` is the error's name when it failed (e.g. `ConditionalCheckFailedException`). */
-export type WireListener = (op: DynamoOp, input: WireBody, failure?: string) => void;
+/**
+ * Sees an operation once it settled: `failure` is the error's name when it failed (e.g.
+ * `ConditionalCheckFailedException`), `output` what it returned when it did not (a batch's
+ * per-statement errors are in its output).
+ */
+export type WireListener = (op: DynamoOp, input: WireBody, failure?: string, output?: WireBody) => void;
 
 /** Runs one operation and tells `listeners` how it ended. */
 export async function observed(listeners: readonly WireListener[], op: DynamoOp, input: WireBody, run: () => Promise<WireBody>): Promise<WireBody> {
   if (listeners.length === 0) return run();
   try {
     const out = await run();
-    for (const l of listeners) l(op, input);
+    for (const l of listeners) l(op, input, undefined, out);
     return out;
   } catch (err) {
     const name = err instanceof Error ? err.name : 'Error';
@@ -47,6 +51,7 @@ const COMMANDS = {
   DeleteItem: DeleteItemCommand,
   GetItem: GetItemCommand,
   BatchGetItem: BatchGetItemCommand,
+  BatchExecuteStatement: BatchExecuteStatementCommand,
   Scan: ScanCommand,
   Query: QueryCommand,
 } as const;

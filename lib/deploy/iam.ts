@@ -76,7 +76,12 @@ function tableStatements(fn: FunctionKey): Statement[] {
   // No DeleteItem anywhere: models are removed by `agentsched models remove` with the operator's credentials.
   return [
     allow(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'], capacity),
-    allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [getAtt('QueueTable', 'Arn'), sub('${QueueTable.Arn}/index/*')]),
+    // PartiQL INSERT / UPDATE: the queue's batched registrations and publish marks (lib/queue/write-batcher.ts;
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-iam.html).
+    allow(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate'],
+      [getAtt('QueueTable', 'Arn'), sub('${QueueTable.Arn}/index/*')],
+    ),
   ];
 }
 

@@ -1,15 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TableIO } from '../capacity/dynamo-io.js';
 import type { Item } from '../capacity/dynamo-io.js';
 import type { Priority } from '../contracts/request.js';
 import type { AgentResult } from '../contracts/result.js';
+import { StatementsUnsupportedError } from '../capacity/dynamo-statements.js';
+import type { StatementOutcome, WriteStatement } from '../capacity/dynamo-statements.js';
 import { InfrastructureError } from '../errors/index.js';
 import { decodeItem, encodeItem, namesOf, retryAttributes } from './dynamo-codec.js';
+import { insertStatement, markPublishedStatement } from './dynamo-partiql.js';
 import { QueueReads } from './dynamo-reads.js';
 import type { ItemKey } from './dynamo-codec.js';
 import { DEFAULT_AGING_MS, requestHash, shardOf } from './key.js';
 import { MAX_PAYLOAD_BYTES, encodeEntryPayload, encodeResult, gzipResult } from './payload.js';
 import { ensureQueueTable } from './table.js';
+import { WriteBatcher } from './write-batcher.js';
 import type {
   ClaimOutcome, EnqueueOutcome, QueueEntry, QueueItem, RequestKey, RetryState, WaitingQuery, WorkQueue,
 } from './types.js';
@@ -33,6 +38,11 @@ export interface DynamoWorkQueueOptions {
  */
 export const DEFAULT_RETENTION_S = 24 * 3600;
 
+let writes = 0;
+const WRITER = randomUUID().slice(0, 8);
+/** Unique per put: this process's id and a counter. */
+const nextWriteId = (): string => `${WRITER}.${(writes += 1)}`;
+
 /** Attempts of a claim whose item changed between the write and the read of what refused it. */
 const CLAIM_ROUNDS = 4;
 
@@ -44,11 +54,14 @@ interface Write {
 
 /**
  * The wait queue on DynamoDB (see README.md for the table): every state change is one conditional
- * single-item write; reads of the order and of lapsed claims are strongly consistent LSI queries.
+ * single-item write — registrations and publish marks issued together go out batched (PartiQL,
+ * `WriteBatcher`), each still conditional on its own; reads of the order and of lapsed claims are
+ * strongly consistent LSI queries.
  */
 export class DynamoWorkQueue implements WorkQueue {
   readonly io: TableIO;
   private readonly reads: QueueReads;
+  private readonly batch: WriteBatcher;
   private readonly shards: number;
   private readonly retentionS: number;
   private readonly agingMs: number;
@@ -63,6 +76,7 @@ export class DynamoWorkQueue implements WorkQueue {
     this.retentionS = opts.retentionS ?? DEFAULT_RETENTION_S;
     this.agingMs = opts.agingMs ?? DEFAULT_AGING_MS;
     this.reads = new QueueReads(this.io, [...Array(this.shards).keys()].map((s) => `q#${s}`));
+    this.batch = new WriteBatcher(this.io);
   }
 
   ensureTable(): Promise<void> {
@@ -113,13 +127,23 @@ export class DynamoWorkQueue implements WorkQueue {
     return this.putNew(item);
   }
 
-  /** Puts a new item; `present` with the item found when its key is registered. */
+  /**
+   * Puts a new item; `present` with the item found when its key is registered. The item carries a
+   * write id (`wid`, unique per put): a put whose first attempt was applied but timed out, and was
+   * sent again, finds its own item — `queued`, not somebody else's registration.
+   */
   private async putNew(item: Item, rounds = 3): Promise<EnqueueOutcome> {
-    const res = await this.io.putIf(item, { expression: 'attribute_not_exists(pk)' });
-    if (res.ok) return { kind: 'queued' };
-    if (res.item) return { kind: 'present', item: decodeItem(res.item) };
-    const found = await this.present(item);
-    if (found.kind === 'present') return found;
+    const mine = { ...item, wid: nextWriteId() };
+    let old: Item | undefined;
+    const outcome = await this.batched(insertStatement(this.table, mine), async () => {
+      const res = await this.io.putIf(mine, { expression: 'attribute_not_exists(pk)' });
+      old = res.ok ? undefined : res.item;
+      return res.ok ? 'ok' : 'duplicate';
+    });
+    if (outcome === 'ok') return { kind: 'queued' };
+    old ??= await this.io.get({ pk: String(item['pk']), sk: String(item['sk']) });
+    if (old?.['wid'] === mine.wid) return { kind: 'queued' };
+    if (old) return { kind: 'present', item: decodeItem(old) };
     // Gone between the write and the read (expired): register it after all.
     if (rounds > 0) return this.putNew(item, rounds - 1);
     throw new InfrastructureError(`queue item ${String(item['sk'])} keeps refusing the put and is never there`);
@@ -206,11 +230,28 @@ export class DynamoWorkQueue implements WorkQueue {
 
   async markPublished(key: RequestKey, owner: string, now: number): Promise<void> {
     // The answer stays (a redelivery is recognised); the request and the record's value go.
-    await this.write(this.itemKey(key), {
-      update: 'SET #state = :published, #ttl = :ttl REMOVE #until, #owner, req, val',
-      condition: '#state = :completed AND #owner = :owner',
-      values: { ':published': 'published', ':completed': 'completed', ':owner': owner, ':ttl': Math.floor(now / 1000) + this.retentionS },
+    const k = this.itemKey(key);
+    const ttl = Math.floor(now / 1000) + this.retentionS;
+    await this.batched(markPublishedStatement(this.table, k, owner, ttl), async () => {
+      const res = await this.write(k, {
+        update: 'SET #state = :published, #ttl = :ttl REMOVE #until, #owner, req, val',
+        condition: '#state = :completed AND #owner = :owner',
+        values: { ':published': 'published', ':completed': 'completed', ':owner': owner, ':ttl': ttl },
+      });
+      return res.ok ? 'ok' : 'refused';
     });
+  }
+
+  /** `statement` batched with this turn's other writes; `single` where the endpoint has no PartiQL. */
+  private async batched(statement: WriteStatement, single: () => Promise<StatementOutcome>): Promise<StatementOutcome> {
+    if (this.batch.supported) {
+      try {
+        return await this.batch.run(statement);
+      } catch (err) {
+        if (!(err instanceof StatementsUnsupportedError)) throw err;
+      }
+    }
+    return single();
   }
 
   async requeue(key: RequestKey, owner: string, retry: RetryState, _now: number): Promise<boolean> {

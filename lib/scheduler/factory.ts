@@ -16,6 +16,7 @@ import { silentLogger, systemClock } from './deps.js';
 import { pooledLlm } from './llm-adapter.js';
 import { Outbox } from './outbox.js';
 import { SnapshotCache } from './snapshots.js';
+import { tableOpsCounter } from './table-ops.js';
 
 /** The `call` function's name for async invokes (set by serverless.yml on the functions that dispatch). */
 export const CALL_FUNCTION_ENV = 'AGENTSCHED_CALL_FUNCTION';
@@ -42,14 +43,7 @@ export function createSchedulerDeps(config: Config, overrides: Partial<Scheduler
   // Counts DynamoDB calls by command when asked (`overrides.tableOps`: the bench's `dev --stats-port`);
   // nobody else pays for it on the hot path.
   const tableOps = overrides.tableOps;
-  const tableKind = (name: unknown): string => (name === config.capacity.table ? 'capacity' : name === config.capacity.queue_table ? 'queue' : 'other');
-  if (tableOps) wireFor(dynamo).observe((op, input, failure) => {
-    // By command, and by table (`capacity.UpdateItemCommand`): the bench reports both; refused
-    // conditional writes also by table (`queue.UpdateItemCommand.refused`: lost races, stale reads).
-    const table = `${tableKind(input['TableName'])}.${op}Command`;
-    const names = [`${op}Command`, table, ...(failure === 'ConditionalCheckFailedException' ? [`${table}.refused`] : [])];
-    for (const name of names) tableOps.set(name, (tableOps.get(name) ?? 0) + 1);
-  });
+  if (tableOps) wireFor(dynamo).observe(tableOpsCounter(config, tableOps));
   const llm = overrides.llm ?? pooledLlm(new LlmClientPool({ models: config.models, maxConnections: config.connection_pool.max_connections }));
   const store = overrides.store ?? createCapacityStore(config, { client: dynamo });
   // One ordered path to Kafka for the container; produce requests gather what waits (see CoalescingPublisher).

@@ -2,6 +2,7 @@
 import { poisson } from '../records.js';
 import type { Arrival, LoadRecord } from '../records.js';
 import type { Context, RunOutput } from '../run.js';
+import { ITEMS_WRITTEN } from '../../../lib/scheduler/table-ops.js';
 import { counts, round } from '../stats.js';
 import type { Counts } from '../stats.js';
 
@@ -57,7 +58,8 @@ export const drain = (o: ScenarioOptions, defaultS: number): DrainOptions => ({
   drainMaxMs: Math.round((o.drainS ?? defaultS) * 1000),
 });
 
-const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
+/** Write calls; a `BatchExecuteStatement` of the scheduler's is writes only (lib/queue/write-batcher.ts). */
+const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand', 'BatchExecuteStatementCommand']);
 
 const perRequest = (entries: [string, number][], n: number): Record<string, number> =>
   Object.fromEntries(entries.filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / n, 2)]));
@@ -66,7 +68,8 @@ const perRequest = (entries: [string, number][], n: number): Record<string, numb
 export function cost(run: RunOutput, answered: number): Record<string, unknown> {
   const n = Math.max(1, answered);
   // Keys `<table>.<Command>` break the same calls down by table.
-  const byTable = run.tableOps ? Object.entries(run.tableOps).filter(([k]) => k.includes('.')) : [];
+  const byTable = run.tableOps ? Object.entries(run.tableOps).filter(([k]) => k.includes('.') && k !== ITEMS_WRITTEN) : [];
+  const itemsWritten = run.tableOps?.[ITEMS_WRITTEN];
   const ops = run.tableOps ? Object.fromEntries(Object.entries(run.tableOps).filter(([k]) => !k.includes('.'))) : null;
   const total = ops ? Object.values(ops).reduce((a, b) => a + b, 0) : null;
   const writes = ops ? Object.entries(ops).filter(([k]) => WRITES.has(k)).reduce((a, [, v]) => a + v, 0) : null;
@@ -79,6 +82,8 @@ export function cost(run: RunOutput, answered: number): Record<string, unknown> 
         : {
             total: round(total! / n, 2),
             writes: round(writes! / n, 2),
+            // Items written: a batched call writes several (DynamoDB bills each as its own write).
+            ...(itemsWritten === undefined ? {} : { items_written: round(itemsWritten / n, 2) }),
             by_command: perRequest(Object.entries(ops), n),
             ...(byTable.length > 0 ? { by_table: perRequest(byTable, n) } : {}),
           },
