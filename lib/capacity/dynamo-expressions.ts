@@ -1,5 +1,4 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { demandAttr, higherPriorities } from './items.js';
 import type { LeaseEntry } from './items.js';
 import { FROZEN_TAG } from './plan.js';
 import type { ShardPlan } from './plan.js';
@@ -50,20 +49,14 @@ export const join = (...clauses: string[]): string => clauses.filter(Boolean).jo
 
 /**
  * Admission conditions every grant and hand-off shares: the shard has this spec, room for `n` more
- * leases of the priority (0 for a hand-off, which replaces a lease), no cooldown, and no live demand
- * mark of a higher priority (`attribute_not_exists(demand_h) OR demand_h < :now`).
+ * leases of the priority (0 for a hand-off, which replaces a lease), and no cooldown.
  */
 export function admissionConditions(x: Expr, a: GrantAttempt, n: number): string[] {
-  const cond = [
+  return [
     `${x.name('tag')} = ${x.value(a.plan.tag)}`,
     `${x.name('inFlight')} <= ${x.value(a.plan.limits[a.priority] - n)}`,
     `${x.name('cooldownUntil')} <= ${x.value(a.now)}`,
   ];
-  for (const p of higherPriorities(a.priority)) {
-    const d = x.name(demandAttr(p));
-    cond.push(`(attribute_not_exists(${d}) OR ${d} < ${x.value(a.now)})`);
-  }
-  return cond;
 }
 
 /**

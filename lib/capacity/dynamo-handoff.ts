@@ -1,10 +1,9 @@
 import type { LeaseEntry } from './items.js';
-import { demandAttr } from './items.js';
 import { Expr, admissionConditions, clause, join, recordReport } from './dynamo-expressions.js';
 import type { UpdateInput } from './dynamo-expressions.js';
 import { hasRateLimit, releasedCarry } from './rules.js';
 import type { GrantAttempt } from './rules.js';
-import type { CallReport, DemandPriority } from './types.js';
+import type { CallReport } from './types.js';
 
 /** The finished call a hand-off records, as `releaseUpdate` would. */
 export interface FinishedCall {
@@ -45,19 +44,4 @@ export function handOffUpdate(pk: string, a: GrantAttempt, entry: LeaseEntry, wi
   input.ReturnValuesOnConditionCheckFailure = 'ALL_OLD';
   if (old.report) input.ReturnValues = 'UPDATED_NEW';
   return input;
-}
-
-/** Moves a shard's demand mark of `priority` forward to `until` (never back). */
-export function demandUpdate(pk: string, priority: DemandPriority, until: number): UpdateInput {
-  const x = new Expr();
-  const d = x.name(demandAttr(priority));
-  const v = x.value(until);
-  return x.input(pk, `SET ${d} = ${v}`, `attribute_exists(${x.name('pk')}) AND (attribute_not_exists(${d}) OR ${d} < ${v})`);
-}
-
-/** Removes a shard's demand mark of `priority` only while it is exactly `until` (the caller's own). */
-export function clearDemandUpdate(pk: string, priority: DemandPriority, until: number): UpdateInput {
-  const x = new Expr();
-  const d = x.name(demandAttr(priority));
-  return x.input(pk, `REMOVE ${d}`, `${d} = ${x.value(until)}`);
 }

@@ -7,7 +7,7 @@ import { TableIO } from './dynamo-io.js';
 import type { Item, TableCounters } from './dynamo-io.js';
 import { cooldownUpdate, extendUpdate, grantUpdate, releaseUpdate } from './dynamo-expressions.js';
 import type { TokenReconcile, UpdateInput } from './dynamo-expressions.js';
-import { clearDemandUpdate, demandUpdate, handOffUpdate } from './dynamo-handoff.js';
+import { handOffUpdate } from './dynamo-handoff.js';
 import { handOff } from './handoff.js';
 import type { HandOffPort } from './handoff.js';
 import { DynamoRegistry } from './dynamo-registry.js';
@@ -22,7 +22,7 @@ import { checkGrant, cooldownMs, hasRateLimit, nextEwma, rateWindow, tokenDelta 
 import type { GrantAttempt, GrantCheck } from './rules.js';
 import { ensureCapacityTable } from './table.js';
 import type {
-  AcquireInput, AcquireOutcome, CallReport, CapacityStore, DemandPriority, HandOffOutcome, Lease, ModelSnapshot, ReapResult,
+  AcquireInput, AcquireOutcome, CallReport, CapacityStore, HandOffOutcome, Lease, ModelSnapshot, ReapResult,
 } from './types.js';
 
 /** Attempts on one shard before admission moves on (a guessed rate window can be wrong once). */
@@ -141,17 +141,6 @@ export class DynamoCapacityStore implements CapacityStore {
 
   handOff(lease: Lease, report: CallReport | undefined, next: AcquireInput): Promise<HandOffOutcome> {
     return handOff(this.handOffPort, lease, report, next);
-  }
-
-  async markDemand(modelId: string, priority: DemandPriority, until: number): Promise<void> {
-    const plans = (await this.plans(modelId, false)) ?? [];
-    // A refused write means a later mark is already there (or the shard is gone): nothing to do.
-    await Promise.all(plans.map((p) => this.io.update(demandUpdate(shardKey(modelId, p.shard), priority, until))));
-  }
-
-  async clearDemand(modelId: string, priority: DemandPriority, until: number): Promise<void> {
-    const plans = (await this.plans(modelId, false)) ?? [];
-    await Promise.all(plans.map((p) => this.io.update(clearDemandUpdate(shardKey(modelId, p.shard), priority, until))));
   }
 
   reap(now: number = this.opts.clock()): Promise<ReapResult> {

@@ -14,8 +14,6 @@ export type { ShardPlan } from './plan.js';
 export { DEFAULT_COOLDOWN, EWMA_ALPHA, RATE_WINDOW_MS, cooldownMs, rateWindow } from './rules.js';
 export type { CooldownPolicy } from './rules.js';
 export { optionsFromConfig, resolveOptions } from './options.js';
-export { DEFAULT_DEMAND_TIMING, DemandMarks, demandBlocks } from './demand.js';
-export type { DemandTiming } from './demand.js';
 export type { CapacityStoreOptions } from './options.js';
 export { createDynamoClient } from './dynamo-client.js';
 export type { DynamoClientOptions } from './dynamo-client.js';

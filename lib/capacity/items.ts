@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Priority } from '../contracts/request.js';
-import type { DemandPriority } from './types.js';
 
 /**
  * Layout of the capacity table (partition key `pk` only, one item per key):
@@ -68,21 +67,6 @@ export interface ShardState {
   tokIn: number;
   tokOut: number;
   reaped: number;
-  /** Demand marks (`demand_h`, `demand_m`): epoch ms until which that priority waits; 0 = none. */
-  demand: Record<DemandCode, number>;
-}
-
-/** Priority codes that can hold a demand mark (see `CapacityStore.markDemand`). */
-export type DemandCode = 'h' | 'm';
-
-export const DEMAND_CODE: Record<DemandPriority, DemandCode> = { high: 'h', medium: 'm' };
-
-/** Attribute of a shard item holding a priority's demand mark. */
-export const demandAttr = (priority: DemandPriority): string => `demand_${DEMAND_CODE[priority]}`;
-
-/** Priorities whose live demand mark holds `priority` back: every strictly higher one. */
-export function higherPriorities(priority: Priority): DemandPriority[] {
-  return priority === 'low' ? ['high', 'medium'] : priority === 'medium' ? ['high'] : [];
 }
 
 const num = (v: unknown, fallback = 0): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
@@ -123,7 +107,6 @@ export function decodeShard(item: Record<string, unknown> | undefined): ShardSta
     tokIn: num(item['tokIn']),
     tokOut: num(item['tokOut']),
     reaped: num(item['reaped']),
-    demand: { h: num(item['demand_h']), m: num(item['demand_m']) },
   };
   if (typeof item['rpm'] === 'number') state.rpm = item['rpm'];
   if (typeof item['tpm'] === 'number') state.tpm = item['tpm'];
@@ -136,6 +119,5 @@ export function emptyShard(modelId: string, shard: number): ShardState {
   return {
     modelId, shard, tag: '', capacity: 0, inFlight: 0, leases: {}, cooldownUntil: 0, failures: 0,
     rlWin: -1, rlReq: 0, rlTok: 0, processed: 0, errors: 0, latSum: 0, latCount: 0, tokIn: 0, tokOut: 0, reaped: 0,
-    demand: { h: 0, m: 0 },
   };
 }

@@ -4,7 +4,7 @@ import { admit } from './admission.js';
 import type { AdmissionPort } from './admission.js';
 import { handOff } from './handoff.js';
 import type { HandOffPort } from './handoff.js';
-import { DEMAND_CODE, emptyShard, leaseKey } from './items.js';
+import { emptyShard, leaseKey } from './items.js';
 import type { LeaseEntry, ShardState } from './items.js';
 import { toError } from '../errors/index.js';
 import { CapacityConfigError } from './errors.js';
@@ -16,7 +16,7 @@ import { checkGrant, cooldownMs, hasRateLimit, nextEwma, tokenDelta } from './ru
 import type { GrantAttempt, GrantCheck } from './rules.js';
 import { toSnapshot } from './snapshot.js';
 import type {
-  AcquireInput, AcquireOutcome, CallReport, CapacityStore, DemandPriority, HandOffOutcome, Lease, ModelSnapshot, ReapResult,
+  AcquireInput, AcquireOutcome, CallReport, CapacityStore, HandOffOutcome, Lease, ModelSnapshot, ReapResult,
 } from './types.js';
 
 interface ModelEntry {
@@ -138,18 +138,6 @@ export class MemoryCapacityStore implements CapacityStore {
 
   handOff(lease: Lease, report: CallReport | undefined, next: AcquireInput): Promise<HandOffOutcome> {
     return handOff(this.handOffPort, lease, report, next);
-  }
-
-  markDemand(modelId: string, priority: DemandPriority, until: number): Promise<void> {
-    const code = DEMAND_CODE[priority];
-    for (const s of this.models.get(modelId)?.shards ?? []) s.demand[code] = Math.max(s.demand[code], until);
-    return Promise.resolve();
-  }
-
-  clearDemand(modelId: string, priority: DemandPriority, until: number): Promise<void> {
-    const code = DEMAND_CODE[priority];
-    for (const s of this.models.get(modelId)?.shards ?? []) if (s.demand[code] === until) s.demand[code] = 0;
-    return Promise.resolve();
   }
 
   reap(now: number = this.opts.clock()): Promise<ReapResult> {

@@ -1,5 +1,4 @@
 import type { Priority } from '../contracts/request.js';
-import { DEMAND_CODE, higherPriorities } from './items.js';
 import type { ShardState } from './items.js';
 import type { ShardPlan } from './plan.js';
 import type { CallReport, RefusalReason } from './types.js';
@@ -89,9 +88,6 @@ export function checkGrant(state: ShardState | undefined, a: GrantAttempt): Gran
   if (state.cooldownUntil > a.now) return refuse('cooldown', 0, state.cooldownUntil - a.now);
   // The failed call being handed off would start a cooldown: no new call on this model.
   if (a.maxFailures !== undefined && state.failures > a.maxFailures) return refuse('cooldown');
-  // A higher priority waits for this model: what frees up is theirs (see `markDemand`).
-  const demand = Math.max(0, ...higherPriorities(a.priority).map((p) => state.demand[DEMAND_CODE[p]]));
-  if (demand >= a.now) return refuse('full', 0, demand - a.now + 1);
 
   const count = a.keys.length;
   // A hand-off replaces one of the counted leases.

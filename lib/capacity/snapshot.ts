@@ -5,8 +5,7 @@ import type { ModelLiveState, ModelSnapshot } from './types.js';
 
 /**
  * Sums a model's shard items into one live state. Counters add up; `cooldownUntil` is the latest
- * of the shards (0 once past); the EWMA is the shards' EWMAs weighted by their sample counts;
- * `demandUntil` holds the latest live demand mark of each priority.
+ * of the shards (0 once past); the EWMA is the shards' EWMAs weighted by their sample counts.
  */
 export function aggregateShards(shards: readonly ShardState[], now: number): ModelLiveState {
   const state: ModelLiveState = {
@@ -39,14 +38,6 @@ export function aggregateShards(shards: readonly ShardState[], now: number): Mod
       ewmaWeighted += s.ewma * w;
       ewmaWeight += w;
     }
-  }
-  const high = Math.max(0, ...shards.map((s) => s.demand.h));
-  const medium = Math.max(0, ...shards.map((s) => s.demand.m));
-  // Only live marks: the same test admission makes (`demand < now` is expired).
-  if (high >= now || medium >= now) {
-    state.demandUntil = {};
-    if (high >= now) state.demandUntil.high = high;
-    if (medium >= now) state.demandUntil.medium = medium;
   }
   state.avgLatencyMs = latCount > 0 ? latSum / latCount : 0;
   state.ewmaLatencyMs = ewmaWeight > 0 ? ewmaWeighted / ewmaWeight : 0;

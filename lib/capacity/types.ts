@@ -24,15 +24,7 @@ export interface ModelLiveState {
   windowRequests?: number;
   /** Tokens reserved (then reconciled) in the current rate-limit minute. */
   windowTokens?: number;
-  /**
-   * Live demand marks (epoch ms, the latest over the shards; absent when none is live): while one
-   * is live, priorities below it are not admitted (see `markDemand`).
-   */
-  demandUntil?: Partial<Record<DemandPriority, number>>;
 }
-
-/** Priorities that can mark demand: those with a lower priority to hold back. */
-export type DemandPriority = Exclude<Priority, 'low'>;
 
 /** A model as the registry knows it: static description plus live state. */
 export interface ModelSnapshot {
@@ -127,22 +119,11 @@ export interface CapacityStore {
    * Gives a finished call's slot to the next request of the same model in ONE conditional write:
    * records `report` as `release` would, replaces the old lease entry by the new one, and leaves
    * in-flight unchanged. `next` is admitted under its own rules (priority share counted with the old
-   * lease replaced, cooldown — including one this report would start —, demand marks, rate limits,
+   * lease replaced, cooldown — including one this report would start —, rate limits,
    * tag). When `next` is refused the store releases the old lease itself (a second write), so the
    * slot is never kept nor freed twice. `next.modelId` must be the lease's model.
    */
   handOff(lease: Lease, report: CallReport | undefined, next: AcquireInput): Promise<HandOffOutcome>;
-  /**
-   * Marks that requests of `priority` wait for this model until `until` (epoch ms): admission of
-   * lower priorities is refused while the mark is live. One conditional write per shard; a mark
-   * only ever moves forward (an earlier `until` changes nothing).
-   */
-  markDemand(modelId: string, priority: DemandPriority, until: number): Promise<void>;
-  /**
-   * Withdraws a mark this caller set, when it is still exactly `until` (nobody moved it forward):
-   * the caller has no more such requests waiting. One conditional write per shard.
-   */
-  clearDemand(modelId: string, priority: DemandPriority, until: number): Promise<void>;
   /** Reclaims expired leases with conditional writes: each slot freed exactly once. */
   reap(now?: number): Promise<ReapResult>;
 }

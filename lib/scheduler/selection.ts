@@ -1,4 +1,3 @@
-import { demandBlocks } from '../capacity/demand.js';
 import { priorityLimit } from '../capacity/shares.js';
 import type { ModelSnapshot } from '../capacity/types.js';
 import type { Priority } from '../contracts/request.js';
@@ -22,7 +21,7 @@ export function canServe(entry: Pick<QueueEntry, 'taskType' | 'modelId'>, model:
 /** True when `model` can take the entry now: it can serve it, is not cooling down, and has a slot for its priority. */
 export function hasRoom(ctx: Pick<SchedulerDeps, 'config'>, model: ModelSnapshot, entry: QueueEntry, now: number): boolean {
   const priority = effectivePriority(entry, now, ctx.config.scheduler.aging_ms);
-  return canServe(entry, model) && !isCoolingDown(model, now) && model.state.inFlight < slotLimit(ctx, model, priority) && !demandBlocks(model, priority, now);
+  return canServe(entry, model) && !isCoolingDown(model, now) && model.state.inFlight < slotLimit(ctx, model, priority);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { shardKey } from '../../../lib/capacity/items.js';
 import { model } from '../../unit/capacity/store-contract.js';
 import { BACKENDS, createTestTable, openBackend, killWorkers, spawnWorker, startTogether } from './support.js';
@@ -96,5 +96,24 @@ describe.each(BACKENDS)('admission across processes on %s', (name) => {
     expect(await store.acquire({ modelId: spec.id, priority: 'low', leaseId: 'late', estimatedTokens: 0 })).toMatchObject({ granted: false, reason: 'full' });
     for (const o of outcomes) if (o.granted) await store.release(o.lease);
     expect((await store.acquire({ modelId: spec.id, priority: 'low', leaseId: 'idle', estimatedTokens: 0 })).granted).toBe(true);
+  });
+
+  it('reads past attributes an older version left on a shard item (demand_h, demand_m): they hold nothing back', async () => {
+    const spec = model({ capacity: 4 });
+    const store = table.store();
+    await store.putModel(spec);
+    const until = Date.now() + 600_000;
+    await DynamoDBDocumentClient.from(table.client).send(new UpdateCommand({
+      TableName: table.table, Key: { pk: shardKey(spec.id, 0) },
+      UpdateExpression: 'SET demand_h = :u, demand_m = :u', ExpressionAttributeValues: { ':u': until },
+    }));
+    const low = await store.acquire({ modelId: spec.id, priority: 'low', leaseId: 'legacy-1', estimatedTokens: 0 });
+    if (!low.granted) throw new Error(`expected a grant, got ${low.reason}`);
+    const report = { ok: true, latencyMs: 10, promptTokens: 1, completionTokens: 1 } as const;
+    const next = await store.handOff(low.lease, report, { modelId: spec.id, priority: 'low', leaseId: 'legacy-2', estimatedTokens: 0 });
+    expect(next).toMatchObject({ granted: true, lease: { priority: 'low' } });
+    const state = (await store.getModel(spec.id))?.state;
+    expect(state).toMatchObject({ inFlight: 1, processed: 1 });
+    expect(Object.keys(state ?? {})).not.toContain('demandUntil');
   });
 });

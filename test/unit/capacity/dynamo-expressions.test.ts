@@ -3,7 +3,7 @@ import {
   cooldownUpdate, extendUpdate, freezeShardUpdate, grantUpdate, putShardUpdate, reapUpdate, releaseUpdate,
 } from '../../../lib/capacity/dynamo-expressions.js';
 import type { UpdateInput } from '../../../lib/capacity/dynamo-expressions.js';
-import { clearDemandUpdate, demandUpdate, handOffUpdate } from '../../../lib/capacity/dynamo-handoff.js';
+import { handOffUpdate } from '../../../lib/capacity/dynamo-handoff.js';
 import { planModel } from '../../../lib/capacity/plan.js';
 import { HEADROOM_SHARES } from '../../../lib/capacity/shares.js';
 import { T0, model } from './contract-fixture.js';
@@ -41,8 +41,6 @@ describe('update expressions', () => {
       handOffUpdate('pk', { ...attempt, keys: ['k1'], replaces: 'k0', released: { delta: -3, window: 5 } }, entry, 5, false, { report, ewma: 4 }),
       handOffUpdate('pk', { ...attempt, keys: ['k1'], replaces: 'k0', maxFailures: 1 }, entry, 5, true, { report: { ...report, ok: false, failure: 'timeout' }, ewma: undefined }),
       handOffUpdate('pk', { ...attempt, plan: plain, keys: ['k1'], replaces: 'k0' }, entry, 5, false, { report: undefined, ewma: undefined }),
-      demandUpdate('pk', 'high', T0),
-      clearDemandUpdate('pk', 'medium', T0),
     ]) placeholdersMatch(input);
   });
 
@@ -67,7 +65,7 @@ describe('update expressions', () => {
   });
 });
 
-describe('hand-off and demand expressions', () => {
+describe('hand-off expressions', () => {
   it('hand a slot over only while the old lease is held, within the next priority\'s limit, leaving inFlight alone', () => {
     const input = handOffUpdate('pk', { plan: rated, priority: 'low', keys: ['k1'], tokensEach: 100, now: T0, replaces: 'k0', released: { delta: -40, window: 9 } }, entry, 9, false, { report, ewma: undefined });
     const cond = input.ConditionExpression ?? '';
@@ -77,20 +75,6 @@ describe('hand-off and demand expressions', () => {
     // The refund of the finished call (−40) counts before the next request's 100 tokens.
     expect(valueOf('rlTok', '<=')).toBe(1_000 - 60);
     expect(cond).toMatch(/attribute_exists\(#leases\.#k\d+\) AND attribute_not_exists\(#leases\.#k\d+\)/);
-    expect(cond).toContain('attribute_not_exists(#demand_h) OR #demand_h <');
-    expect(cond).toContain('attribute_not_exists(#demand_m) OR #demand_m <');
     expect(input.UpdateExpression).not.toMatch(/#inFlight/);
-  });
-
-  it('hold a priority back only by higher demand marks', () => {
-    const cond = (priority: 'high' | 'medium') => grantUpdate('pk', { plan: plain, priority, keys: ['k0'], tokensEach: 0, now: T0 }, [entry], 1, false).ConditionExpression ?? '';
-    expect(cond('high')).not.toContain('demand');
-    expect(cond('medium')).toContain('#demand_h');
-    expect(cond('medium')).not.toContain('#demand_m');
-  });
-
-  it('move a mark only forward, and clear only the caller\'s own', () => {
-    expect(demandUpdate('pk', 'high', T0).ConditionExpression).toMatch(/attribute_not_exists\(#demand_h\) OR #demand_h < :v\d+/);
-    expect(clearDemandUpdate('pk', 'high', T0).ConditionExpression).toMatch(/^#demand_h = :v\d+$/);
   });
 });

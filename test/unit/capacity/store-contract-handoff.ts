@@ -9,8 +9,8 @@ function writes(store: CapacityStore): number | undefined {
   return counters?.writes;
 }
 
-/** `handOff` and demand marks: part of the `CapacityStore` contract (see store-contract.ts). */
-export function handOffAndDemandContract(backend: () => ContractBackend): void {
+/** `handOff`: part of the `CapacityStore` contract (see store-contract.ts). */
+export function handOffContract(backend: () => ContractBackend): void {
   describe('hand-off', () => {
     it('gives a finished call\'s slot to the next request in one write: in-flight unchanged, call recorded', async () => {
       // capacity 3: medium may hold 2, the two held now included.
@@ -100,54 +100,6 @@ export function handOffAndDemandContract(backend: () => ContractBackend): void {
       const over = await store.handOff(out.lease, { ...ok, promptTokens: 300, completionTokens: 300 }, input({ estimatedTokens: 10 }));
       expect(over).toMatchObject({ granted: false, reason: 'rate_limited', released: true });
       expect(await state()).toMatchObject({ inFlight: 1, windowRequests: 3, windowTokens: 700 });
-    });
-  });
-
-  describe('demand marks', () => {
-    it('refuses lower priorities while a higher demand mark is live, and admits them once it expires', async () => {
-      const { store, clock, input, state } = await fixture(backend(), { capacity: 10 });
-      await store.markDemand(input().modelId, 'high', clock.now + 1_000);
-      expect(await store.acquire(input({ priority: 'low' }))).toMatchObject({ granted: false, reason: 'full', retryAfterMs: 1_001 });
-      expect(await store.acquire(input({ priority: 'medium' }))).toMatchObject({ granted: false, reason: 'full' });
-      expect(await store.acquireMany(input({ priority: 'low' }), 3)).toHaveLength(0);
-      expect((await store.acquire(input({ priority: 'high' }))).granted).toBe(true);
-      expect((await state()).demandUntil).toEqual({ high: clock.now + 1_000 });
-      clock.now += 1_001;
-      expect((await store.acquire(input({ priority: 'low' }))).granted).toBe(true);
-      expect((await state()).demandUntil).toBeUndefined();
-    });
-
-    it('holds back only strictly lower priorities', async () => {
-      const { store, clock, input } = await fixture(backend(), { capacity: 10 });
-      const modelId = input().modelId;
-      await store.markDemand(modelId, 'medium', clock.now + 1_000);
-      expect((await store.acquire(input({ priority: 'medium' }))).granted).toBe(true);
-      expect((await store.acquire(input({ priority: 'high' }))).granted).toBe(true);
-      expect(await store.acquire(input({ priority: 'low' }))).toMatchObject({ granted: false, reason: 'full' });
-    });
-
-    it('refuses a hand-off to a lower priority while a higher one waits, releasing the slot for it', async () => {
-      const { store, clock, input, grab, state } = await fixture(backend(), { capacity: 2 });
-      const lease = await grab({ priority: 'low' });
-      await store.markDemand(lease.modelId, 'high', clock.now + 500);
-      expect(await store.handOff(lease, ok, input({ priority: 'low' }))).toMatchObject({ granted: false, reason: 'full', released: true });
-      expect((await state()).inFlight).toBe(0);
-      expect((await store.acquire(input({ priority: 'high' }))).granted).toBe(true);
-    });
-
-    it('never moves a mark backward; clearing takes only the caller\'s own mark', async () => {
-      const { store, clock, input, state } = await fixture(backend(), { capacity: 4, shards: 2 });
-      const modelId = input().modelId;
-      await store.markDemand(modelId, 'high', clock.now + 2_000);
-      await store.markDemand(modelId, 'high', clock.now + 500);
-      expect((await state()).demandUntil).toEqual({ high: clock.now + 2_000 });
-      await store.clearDemand(modelId, 'high', clock.now + 500);
-      expect((await state()).demandUntil).toEqual({ high: clock.now + 2_000 });
-      clock.now += 1_000;
-      expect(await store.acquire(input({ priority: 'low' }))).toMatchObject({ granted: false, reason: 'full' });
-      await store.clearDemand(modelId, 'high', clock.now + 1_000);
-      expect((await state()).demandUntil).toBeUndefined();
-      expect((await store.acquire(input({ priority: 'low' }))).granted).toBe(true);
     });
   });
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, model, ok, serverError } from './contract-fixture.js';
 import type { ContractBackend } from './contract-fixture.js';
-import { handOffAndDemandContract } from './store-contract-handoff.js';
+import { handOffContract } from './store-contract-handoff.js';
 
 export { T0, model } from './contract-fixture.js';
 export type { ContractBackend } from './contract-fixture.js';
@@ -241,7 +241,7 @@ export function capacityStoreContract(name: string, setup: () => Promise<Contrac
       });
     });
 
-    handOffAndDemandContract(() => backend);
+    handOffContract(() => backend);
 
     describe('shards', () => {
       it('splits capacity and priority limits over shards with exact sums', async () => {
