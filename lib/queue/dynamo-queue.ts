@@ -1,19 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TableIO } from '../capacity/dynamo-io.js';
-import type { Item } from '../capacity/dynamo-io.js';
 import type { Priority } from '../contracts/request.js';
 import type { AgentResult } from '../contracts/result.js';
-import { StatementsUnsupportedError } from '../capacity/dynamo-statements.js';
-import type { StatementOutcome, WriteStatement } from '../capacity/dynamo-statements.js';
-import { InfrastructureError } from '../errors/index.js';
 import { decodeItem, encodeItem, namesOf, retryAttributes } from './dynamo-codec.js';
-import { insertStatement, markPublishedStatement } from './dynamo-partiql.js';
+import { markPublishedStatement } from './dynamo-partiql.js';
 import { QueueReads } from './dynamo-reads.js';
 import type { ItemKey } from './dynamo-codec.js';
 import { DEFAULT_AGING_MS, requestHash, shardOf } from './key.js';
 import { MAX_PAYLOAD_BYTES, encodeEntryPayload, encodeResult, gzipResult } from './payload.js';
 import { ensureQueueTable } from './table.js';
+import { QueuePuts } from './dynamo-puts.js';
 import { WriteBatcher } from './write-batcher.js';
 import type {
   ClaimOutcome, EnqueueOutcome, QueueEntry, QueueItem, RequestKey, RetryState, WaitingQuery, WorkQueue,
@@ -38,11 +34,6 @@ export interface DynamoWorkQueueOptions {
  */
 export const DEFAULT_RETENTION_S = 24 * 3600;
 
-let writes = 0;
-const WRITER = randomUUID().slice(0, 8);
-/** Unique per put: this process's id and a counter. */
-const nextWriteId = (): string => `${WRITER}.${(writes += 1)}`;
-
 /** Attempts of a claim whose item changed between the write and the read of what refused it. */
 const CLAIM_ROUNDS = 4;
 
@@ -62,6 +53,7 @@ export class DynamoWorkQueue implements WorkQueue {
   readonly io: TableIO;
   private readonly reads: QueueReads;
   private readonly batch: WriteBatcher;
+  private readonly puts: QueuePuts;
   private readonly shards: number;
   private readonly retentionS: number;
   private readonly agingMs: number;
@@ -77,6 +69,7 @@ export class DynamoWorkQueue implements WorkQueue {
     this.agingMs = opts.agingMs ?? DEFAULT_AGING_MS;
     this.reads = new QueueReads(this.io, [...Array(this.shards).keys()].map((s) => `q#${s}`));
     this.batch = new WriteBatcher(this.io);
+    this.puts = new QueuePuts(this.io, this.batch);
   }
 
   ensureTable(): Promise<void> {
@@ -105,17 +98,17 @@ export class DynamoWorkQueue implements WorkQueue {
       if (!first.has(String(item['sk']))) first.set(String(item['sk']), i);
     });
     const out = await Promise.all(
-      items.map((item, i) => (first.get(String(item['sk'])) === i ? this.putNew(item) : Promise.resolve(undefined))),
+      items.map((item, i) => (first.get(String(item['sk'])) === i ? this.puts.putNew(item) : Promise.resolve(undefined))),
     );
     // A key given twice in the batch: the later copies find the first.
     return Promise.all(
-      out.map(async (o, i) => o ?? this.present(items[i]!)),
+      out.map(async (o, i) => o ?? this.puts.present(items[i]!)),
     );
   }
 
   async enqueueClaimed(entry: QueueEntry, owner: string, ttlMs: number, now: number): Promise<EnqueueOutcome> {
     const item = encodeItem(this.itemKey(entry.key), { ...entry, state: 'running', owner, until: now + ttlMs }, encodeEntryPayload(entry), { agingMs: this.agingMs });
-    return this.putNew(item);
+    return this.puts.putNew(item);
   }
 
   async storeAnswer(entry: QueueEntry, result: AgentResult, owner: string, graceMs: number, now: number): Promise<EnqueueOutcome> {
@@ -124,35 +117,7 @@ export class DynamoWorkQueue implements WorkQueue {
       agingMs: this.agingMs,
       res: encodeResult(result, payload.bytes),
     });
-    return this.putNew(item);
-  }
-
-  /**
-   * Puts a new item; `present` with the item found when its key is registered. The item carries a
-   * write id (`wid`, unique per put): a put whose first attempt was applied but timed out, and was
-   * sent again, finds its own item — `queued`, not somebody else's registration.
-   */
-  private async putNew(item: Item, rounds = 3): Promise<EnqueueOutcome> {
-    const mine = { ...item, wid: nextWriteId() };
-    let old: Item | undefined;
-    const outcome = await this.batched(insertStatement(this.table, mine), async () => {
-      const res = await this.io.putIf(mine, { expression: 'attribute_not_exists(pk)' });
-      old = res.ok ? undefined : res.item;
-      return res.ok ? 'ok' : 'duplicate';
-    });
-    if (outcome === 'ok') return { kind: 'queued' };
-    old ??= await this.io.get({ pk: String(item['pk']), sk: String(item['sk']) });
-    if (old?.['wid'] === mine.wid) return { kind: 'queued' };
-    if (old) return { kind: 'present', item: decodeItem(old) };
-    // Gone between the write and the read (expired): register it after all.
-    if (rounds > 0) return this.putNew(item, rounds - 1);
-    throw new InfrastructureError(`queue item ${String(item['sk'])} keeps refusing the put and is never there`);
-  }
-
-  private async present(item: Item): Promise<EnqueueOutcome> {
-    const old = await this.getItem({ pk: String(item['pk']), sk: String(item['sk']) });
-    if (old) return { kind: 'present', item: old };
-    return { kind: 'queued' };
+    return this.puts.putNew(item);
   }
 
   waiting(query: WaitingQuery): Promise<QueueItem[]> {
@@ -232,7 +197,7 @@ export class DynamoWorkQueue implements WorkQueue {
     // The answer stays (a redelivery is recognised); the request and the record's value go.
     const k = this.itemKey(key);
     const ttl = Math.floor(now / 1000) + this.retentionS;
-    await this.batched(markPublishedStatement(this.table, k, owner, ttl), async () => {
+    await this.batch.write(markPublishedStatement(this.table, k, owner, ttl), async () => {
       const res = await this.write(k, {
         update: 'SET #state = :published, #ttl = :ttl REMOVE #until, #owner, req, val',
         condition: '#state = :completed AND #owner = :owner',
@@ -240,18 +205,6 @@ export class DynamoWorkQueue implements WorkQueue {
       });
       return res.ok ? 'ok' : 'refused';
     });
-  }
-
-  /** `statement` batched with this turn's other writes; `single` where the endpoint has no PartiQL. */
-  private async batched(statement: WriteStatement, single: () => Promise<StatementOutcome>): Promise<StatementOutcome> {
-    if (this.batch.supported) {
-      try {
-        return await this.batch.run(statement);
-      } catch (err) {
-        if (!(err instanceof StatementsUnsupportedError)) throw err;
-      }
-    }
-    return single();
   }
 
   async requeue(key: RequestKey, owner: string, retry: RetryState, _now: number): Promise<boolean> {

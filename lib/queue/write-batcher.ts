@@ -34,6 +34,18 @@ export class WriteBatcher {
     return !this.unsupported;
   }
 
+  /** `statement` batched with this turn's other writes; `single` where the endpoint has no PartiQL. */
+  async write(statement: WriteStatement, single: () => Promise<StatementOutcome>): Promise<StatementOutcome> {
+    if (!this.unsupported) {
+      try {
+        return await this.run(statement);
+      } catch (err) {
+        if (!(err instanceof StatementsUnsupportedError)) throw err;
+      }
+    }
+    return single();
+  }
+
   run(statement: WriteStatement): Promise<StatementOutcome> {
     if (this.unsupported) return Promise.reject(new StatementsUnsupportedError('this DynamoDB endpoint has no BatchExecuteStatement'));
     return new Promise<StatementOutcome>((resolve, reject) => {
