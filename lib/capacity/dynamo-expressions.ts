@@ -148,6 +148,18 @@ export function extendUpdate(pk: string, key: string, expiresAt: number): Update
 }
 
 /**
+ * Pushes several leases of one shard out to `expiresAt` in one write, only while every one of them
+ * still exists (a container renewing the slots its running calls hold).
+ */
+export function extendManyUpdate(pk: string, keys: readonly string[], expiresAt: number): UpdateInput {
+  const x = new Expr();
+  const e = x.name('e');
+  const until = x.value(expiresAt);
+  const paths = keys.map((k) => x.lease(k));
+  return x.input(pk, `SET ${paths.map((p) => `${p}.${e} = ${until}`).join(', ')}`, paths.map((p) => `attribute_exists(${p})`).join(' AND '));
+}
+
+/**
  * Reclaims one expired lease, conditional on its expiry and nonce being exactly what the reaper
  * read: a concurrent release (lease gone) or extend (expiry changed) makes this write a no-op, so
  * a slot is freed exactly once.

@@ -5,7 +5,8 @@ import { admit } from './admission.js';
 import type { AdmissionPort } from './admission.js';
 import { TableIO } from './dynamo-io.js';
 import type { Item, TableCounters } from './dynamo-io.js';
-import { cooldownUpdate, extendUpdate, grantUpdate, releaseUpdate } from './dynamo-expressions.js';
+import { cooldownUpdate, grantUpdate, releaseUpdate } from './dynamo-expressions.js';
+import { extendLease, extendLeases } from './dynamo-extend.js';
 import type { TokenReconcile, UpdateInput } from './dynamo-expressions.js';
 import { handOffUpdate } from './dynamo-handoff.js';
 import { handOff } from './handoff.js';
@@ -110,11 +111,12 @@ export class DynamoCapacityStore implements CapacityStore {
     return (await admit(this.port, input, count, true)).leases;
   }
 
-  async extend(lease: Lease, ttlMs: number): Promise<boolean> {
-    const expiresAt = this.opts.clock() + ttlMs;
-    const res = await this.io.update(extendUpdate(shardKey(lease.modelId, lease.shard), leaseKey(lease.leaseId), expiresAt));
-    if (res.ok) lease.expiresAt = expiresAt;
-    return res.ok;
+  extend(lease: Lease, ttlMs: number): Promise<boolean> {
+    return extendLease(this.io, this.opts.clock() + ttlMs, lease);
+  }
+
+  extendMany(leases: readonly Lease[], ttlMs: number): Promise<boolean[]> {
+    return extendLeases(this.io, this.opts.clock() + ttlMs, leases);
   }
 
   async release(lease: Lease, report?: CallReport): Promise<boolean> {

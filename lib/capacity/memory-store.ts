@@ -126,6 +126,10 @@ export class MemoryCapacityStore implements CapacityStore {
     return Promise.resolve(true);
   }
 
+  async extendMany(leases: readonly Lease[], ttlMs: number): Promise<boolean[]> {
+    return Promise.all(leases.map((l) => this.extend(l, ttlMs)));
+  }
+
   release(lease: Lease, report?: CallReport): Promise<boolean> {
     const shard = this.models.get(lease.modelId)?.shards[lease.shard];
     const key = leaseKey(lease.leaseId);

@@ -113,6 +113,11 @@ export interface CapacityStore {
   acquireMany(input: AcquireInput, count: number): Promise<Lease[]>;
   /** Pushes a lease's expiry out; false when the lease is gone (reaped or released). */
   extend(lease: Lease, ttlMs: number): Promise<boolean>;
+  /**
+   * `extend` for several leases, one write per capacity item where all of that item's leases are
+   * still there (else each on its own): outcomes in the leases' order.
+   */
+  extendMany(leases: readonly Lease[], ttlMs: number): Promise<boolean[]>;
   /** Removes the lease and decrements in-flight in one write; false when already released/reaped. */
   release(lease: Lease, report?: CallReport): Promise<boolean>;
   /**

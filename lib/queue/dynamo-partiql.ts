@@ -26,3 +26,12 @@ export function markPublishedStatement(table: string, key: ItemKey, owner: strin
     key: keyString(key),
   };
 }
+
+/** running or completed & `owner` → `until` pushed out (epoch ms): a claim or publish grace renewed. */
+export function extendStatement(table: string, key: ItemKey, owner: string, until: number): WriteStatement {
+  return {
+    statement: `UPDATE "${table}" SET "until" = ? WHERE "pk" = ? AND "sk" = ? AND ("state" = ? OR "state" = ?) AND "owner" = ?`,
+    parameters: [until, key.pk, key.sk, 'running', 'completed', owner],
+    key: keyString(key),
+  };
+}

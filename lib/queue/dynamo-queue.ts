@@ -3,7 +3,7 @@ import { TableIO } from '../capacity/dynamo-io.js';
 import type { Priority } from '../contracts/request.js';
 import type { AgentResult } from '../contracts/result.js';
 import { decodeItem, encodeItem, namesOf, retryAttributes } from './dynamo-codec.js';
-import { markPublishedStatement } from './dynamo-partiql.js';
+import { extendStatement, markPublishedStatement } from './dynamo-partiql.js';
 import { QueueReads } from './dynamo-reads.js';
 import type { ItemKey } from './dynamo-codec.js';
 import { DEFAULT_AGING_MS, requestHash, shardOf } from './key.js';
@@ -165,12 +165,17 @@ export class DynamoWorkQueue implements WorkQueue {
   }
 
   async extend(key: RequestKey, owner: string, ttlMs: number, now: number): Promise<boolean> {
-    const res = await this.write(this.itemKey(key), {
-      update: 'SET #until = :until',
-      condition: '#state IN (:running, :completed) AND #owner = :owner',
-      values: { ':running': 'running', ':completed': 'completed', ':owner': owner, ':until': now + ttlMs },
+    // Batched: a container renews its running calls' claims together (lib/scheduler/keepalive.ts).
+    const k = this.itemKey(key);
+    const outcome = await this.batch.write(extendStatement(this.table, k, owner, now + ttlMs), async () => {
+      const res = await this.write(k, {
+        update: 'SET #until = :until',
+        condition: '#state IN (:running, :completed) AND #owner = :owner',
+        values: { ':running': 'running', ':completed': 'completed', ':owner': owner, ':until': now + ttlMs },
+      });
+      return res.ok ? 'ok' : 'refused';
     });
-    return res.ok;
+    return outcome === 'ok';
   }
 
   async complete(key: RequestKey, owner: string, result: AgentResult, graceMs: number, now: number): Promise<boolean> {

@@ -2,30 +2,93 @@ import type { Lease } from '../capacity/types.js';
 import type { RequestKey } from '../queue/types.js';
 import type { SchedulerDeps } from './deps.js';
 
+/** What one running call holds. */
+interface Held {
+  key: RequestKey;
+  owner: string;
+  lease: Lease;
+  /** When its claim on the request lapses, as far as this container knows (epoch ms). */
+  claimUntil: number;
+  /** A lost claim is reported once. */
+  lost: boolean;
+}
+
+/** A container's running calls and the one ticker that renews what they hold. */
+interface Keeper {
+  held: Set<Held>;
+  timer: ReturnType<typeof setInterval> | undefined;
+  /** A tick's renewals are in flight: a slow table never gets a second round of the same writes. */
+  busy: boolean;
+}
+
+const keepers = new WeakMap<object, Keeper>();
+
 /**
- * What a running model call keeps alive, and stops when it ends: its slot lease (renewed every
- * third of `capacity.lease_ttl_ms`) and its claim on the request in the queue (every third of
- * `scheduler.claim_ttl_ms`). Both are short, so a dead holder's slot and request come back within
- * seconds; renewed, so a long generation never loses them. A lost claim (it lapsed during a stall
- * and another call took the request) is only logged: the first to store an answer wins, the other
- * stays silent. Failed writes are logged; the next tick tries again.
+ * What a running model call keeps alive, and stops when it ends: its slot lease
+ * (`capacity.lease_ttl_ms`) and its claim on the request in the queue (`scheduler.claim_ttl_ms`).
+ * Both are short, so a dead holder's slot and request come back within seconds; renewed, so a long
+ * generation never loses them.
+ *
+ * One ticker per container renews what all its running calls hold, every sixth of the shorter
+ * lifetime: a lease or claim with two thirds or less of its lifetime left is renewed, so each is
+ * renewed when it is a third to a half through (two failed ticks in a row are still survived). The
+ * renewals of one tick go out together: the leases of one capacity item in one write
+ * (`CapacityStore.extendMany`), the claims in one batched queue write (lib/queue/README.md,
+ * "Batched writes") — not two writes per call every third of a lifetime. A lost claim (it lapsed
+ * during a stall and another call took the request) is only logged: the first to store an answer
+ * wins, the other stays silent. Failed writes are logged; the next tick tries again.
  */
 export function keepCallAlive(deps: SchedulerDeps, key: RequestKey, owner: string, lease: Lease): () => void {
-  const leaseTtl = deps.config.capacity.lease_ttl_ms;
-  const claimTtl = deps.config.scheduler.claim_ttl_ms;
-  const warn = (what: string) => (err: unknown) => deps.logger.warn(`${what} failed`, { correlationId: key.correlationId, error: (err as Error).message });
-  const leaseTimer = setInterval(() => {
-    deps.store.extend(lease, leaseTtl).catch(warn('lease extension'));
-  }, Math.max(300, leaseTtl / 3));
-  const claimTimer = setInterval(() => {
-    deps.queue.extend(key, owner, claimTtl, deps.clock.now()).then((held) => {
-      if (!held) deps.logger.warn('request claim lost during the call', { correlationId: key.correlationId });
-    }, warn('request claim extension'));
-  }, Math.max(300, claimTtl / 3));
-  leaseTimer.unref();
-  claimTimer.unref();
+  const keeper = keeperOf(deps);
+  const held: Held = { key, owner, lease, claimUntil: deps.clock.now() + deps.config.scheduler.claim_ttl_ms, lost: false };
+  keeper.held.add(held);
+  if (!keeper.timer) {
+    const period = Math.max(100, Math.min(deps.config.capacity.lease_ttl_ms, deps.config.scheduler.claim_ttl_ms) / 6);
+    keeper.timer = setInterval(() => void tick(deps, keeper), period);
+    keeper.timer.unref();
+  }
   return () => {
-    clearInterval(leaseTimer);
-    clearInterval(claimTimer);
+    keeper.held.delete(held);
+    if (keeper.held.size === 0 && keeper.timer) {
+      clearInterval(keeper.timer);
+      keeper.timer = undefined;
+    }
   };
+}
+
+function keeperOf(deps: Pick<SchedulerDeps, 'queue'>): Keeper {
+  let keeper = keepers.get(deps.queue);
+  if (!keeper) {
+    keeper = { held: new Set(), timer: undefined, busy: false };
+    keepers.set(deps.queue, keeper);
+  }
+  return keeper;
+}
+
+async function tick(deps: SchedulerDeps, keeper: Keeper): Promise<void> {
+  if (keeper.busy) return;
+  keeper.busy = true;
+  try {
+    const now = deps.clock.now();
+    const leaseTtl = deps.config.capacity.lease_ttl_ms;
+    const claimTtl = deps.config.scheduler.claim_ttl_ms;
+    const held = [...keeper.held];
+    const leases = held.filter((h) => h.lease.expiresAt - now <= (leaseTtl * 2) / 3).map((h) => h.lease);
+    const claims = held.filter((h) => !h.lost && h.claimUntil - now <= (claimTtl * 2) / 3);
+    const warn = (what: string) => (err: unknown) => deps.logger.warn(`${what} failed`, { calls: held.length, error: (err as Error).message });
+    await Promise.all([
+      leases.length > 0 ? deps.store.extendMany(leases, leaseTtl).catch(warn('lease extension')) : undefined,
+      ...claims.map((h) =>
+        deps.queue.extend(h.key, h.owner, claimTtl, now).then((kept) => {
+          if (kept) h.claimUntil = now + claimTtl;
+          else {
+            h.lost = true;
+            deps.logger.warn('request claim lost during the call', { correlationId: h.key.correlationId });
+          }
+        }, warn('request claim extension')),
+      ),
+    ]);
+  } finally {
+    keeper.busy = false;
+  }
 }
