@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 other=${1:?usage: bench-side-by-side.sh <other checkout> [scenario ...]}
 shift
-scenarios=("${@:-overhead hol saturation priority throughput recovery}")
+scenarios=("${@:-overhead hol saturation priority throughput recovery long}")
 mkdir -p bench/results/baseline bench/results/headroom
 for s in ${scenarios[*]}; do
   echo "== $s: $other"

@@ -1,10 +1,10 @@
 // Command line of `npm run bench -- load`.
 import { resolve } from 'node:path';
 import { holScenario, overheadScenario, priorityScenario } from './scenarios/latency.js';
-import { recoveryScenario, saturationScenario, throughputScenario } from './scenarios/rate.js';
+import { longScenario, recoveryScenario, saturationScenario, throughputScenario } from './scenarios/rate.js';
 import type { Scenario } from './scenarios/common.js';
 
-export const SCENARIOS: readonly Scenario[] = [overheadScenario, holScenario, saturationScenario, priorityScenario, throughputScenario, recoveryScenario];
+export const SCENARIOS: readonly Scenario[] = [overheadScenario, holScenario, saturationScenario, priorityScenario, throughputScenario, recoveryScenario, longScenario];
 
 export interface LoadArgs {
   scenarios: Scenario[];

@@ -11,7 +11,7 @@ import { at } from './paths.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const START = '<!-- load-bench:start -->';
 export const END = '<!-- load-bench:end -->';
-const ORDER = ['overhead', 'hol', 'saturation', 'priority', 'throughput', 'recovery'];
+const ORDER = ['overhead', 'hol', 'saturation', 'priority', 'throughput', 'recovery', 'long'];
 
 const ResultSchema = z
   .object({
@@ -56,6 +56,8 @@ function figures(r: Result): string {
       return `steady ${at(r, 'completions_per_s')} completions/s (offered ${at(r, 'offered_per_s')}/s); scheduler CPU ${at(r, 'cpu_ms_per_request')} ms/req; DynamoDB calls/req ${at(r, 'table_calls_per_request.total')} (write calls ${at(r, 'table_calls_per_request.writes')}: ${byCommand(r)}; items written ${at(r, 'table_calls_per_request.items_written')})`;
     case 'recovery':
       return `back to ≥ 90 % of the offered rate ${at(r, 'recovery_s')} s after each restart (— = killed again first; consuming again after ${at(r, 'consuming_after_restart_s')} s); duplicates identical: ${at(r, 'duplicates_identical')}; leases left after reap ${at(r, 'leases_left_after_reap')}; kills at ${(r['kills'] as { killed_at_s: number }[] | undefined)?.map((k) => `+${k.killed_at_s} s`).join(', ') ?? '—'}`;
+    case 'long':
+      return `mean call ${at(r, 'mean_llm_ms')} ms at ${at(r, 'offered_per_s')}/s; overhead p50/p95/p99 ${pcts(r, 'overhead_ms')} ms; DynamoDB calls/req ${at(r, 'table_calls_per_request.total')} (write calls ${at(r, 'table_calls_per_request.writes')}: ${byCommand(r)}; items written ${at(r, 'table_calls_per_request.items_written')}); CPU ${at(r, 'cpu_ms_per_request')} ms/req`;
     default:
       return '—';
   }

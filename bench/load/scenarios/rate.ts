@@ -100,6 +100,35 @@ export const throughputScenario: Scenario = {
   },
 };
 
+export const longScenario: Scenario = {
+  name: 'long',
+  summary: '10 s calls (±20 %) at 80 % of the fleet bound: DynamoDB calls and items written per request while calls run long (lease and claim renewals)',
+  async run(ctx, o) {
+    const seconds = o.seconds ?? 60;
+    const callMs = 10_000;
+    const rate = o.rate ?? (0.8 * FLEET_SLOTS) / (callMs / 1000);
+    const run = await runOnce(ctx, { label: 'long', kind: 'scheduler', sim: { latencyMs: callMs, jitter: 0.2 }, arrivals: arrivals(rate, 0, seconds), ...drain(o, 90) });
+    const c = runCounts(run);
+    const end = until(run);
+    return {
+      config: run.config,
+      counts: c,
+      violations: violationsOf(run),
+      figures: {
+        seconds,
+        offered_per_s: round(rate, 2),
+        mean_llm_ms: round(mean(completed(run.records).map((r) => r.llm_ms ?? 0))),
+        overhead_ms: pcts(completed(run.records).map(overhead)),
+        peak_concurrency: run.sim?.peak_concurrency ?? null,
+        ...cost(run, c.answered),
+      },
+      svg: timeChart([{ name: 'completions/s', perSecond: perSecond(run.records, run.start, end) }], `long: 10 s calls, offered ${round(rate, 2)}/s`, [
+        { x: seconds, label: 'send ends' },
+      ]),
+    };
+  },
+};
+
 export const recoveryScenario: Scenario = {
   name: 'recovery',
   summary: '200 ms calls at 25 req/s; SIGKILL the scheduler twice, restart after 2 s: lost, duplicates, leases, time to recover',

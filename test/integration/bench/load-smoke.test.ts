@@ -50,6 +50,14 @@ const CASES: { name: string; args: string[]; kills: boolean; figures: z.ZodType 
     kills: true,
     figures: z.object({ recovery_s: z.array(z.number().nullable()).length(2), leases_left_after_reap: z.number().int().min(0) }),
   },
+  {
+    name: 'long',
+    args: ['--seconds', '2', '--rate', '2'],
+    kills: false,
+    figures: z
+      .object({ mean_llm_ms: z.number().positive(), table_calls_per_request: z.object({ items_written: z.number().positive() }) })
+      .and(Cost),
+  },
 ];
 
 describe('load bench (smoke)', { timeout: 150_000 }, () => {
