@@ -88,6 +88,9 @@ async function tick(deps: SchedulerDeps, keeper: Keeper): Promise<void> {
         }, warn('request claim extension')),
       ),
     ]);
+  } catch (err) {
+    // Never an unhandled rejection from a timer: the next tick tries again.
+    deps.logger.warn('renewal tick failed', { error: (err as Error).message });
   } finally {
     keeper.busy = false;
   }
