@@ -75,5 +75,10 @@ async function send(wire: DynamoWire, statements: readonly WriteStatement[]): Pr
     if (err instanceof Error && err.name === 'UnknownOperationException') throw new StatementsUnsupportedError('this DynamoDB endpoint has no BatchExecuteStatement', { cause: err });
     throw err;
   }
-  return (out['Responses'] as StatementResponse[] | undefined) ?? [];
+  const responses = out['Responses'];
+  // Each statement's outcome is its response: without one per statement none can be trusted.
+  if (!Array.isArray(responses) || responses.length !== statements.length) {
+    throw new InfrastructureError(`BatchExecuteStatement answered ${Array.isArray(responses) ? responses.length : 'no'} responses for ${statements.length} statements`);
+  }
+  return responses as StatementResponse[];
 }

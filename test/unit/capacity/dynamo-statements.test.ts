@@ -59,6 +59,11 @@ describe('executeStatements', () => {
     await expect(executeStatements(new ScriptedWire([() => down]), [st('a')])).rejects.toBe(down);
   });
 
+  it('fails the whole batch when the answer does not hold one response per statement', async () => {
+    const short = new ScriptedWire([() => [undefined]]);
+    await expect(executeStatements(short, [st('a'), st('b')])).rejects.toBeInstanceOf(InfrastructureError);
+  });
+
   it('refuses more statements than one call may carry', async () => {
     const many = Array.from({ length: MAX_STATEMENTS + 1 }, (_, i) => st(String(i)));
     await expect(executeStatements(new ScriptedWire([]), many)).rejects.toBeInstanceOf(RangeError);
