@@ -3,85 +3,21 @@ import type { Config } from '../config/schema.js';
 import type { AgentResult } from '../contracts/result.js';
 import { InvalidRequestError, toError } from '../errors/index.js';
 import { PublishBatcher } from './batcher.js';
-import type { PublishBatcherOptions } from './batcher.js';
 import { buildRequest, parseReply, requestRecord } from './build.js';
 import type { ClientRequestInput } from './build.js';
 import { ClientClosedError, RequestFailedError } from './errors.js';
 import { KafkaClientTransport } from './kafka-transport.js';
 import { PendingReplies } from './pending.js';
-import type { Timers } from './pending.js';
 import { checkReplyTopic, defaultReplyTopic } from './reply-topic.js';
 import { chunkBody, ReplyStream } from './stream.js';
 import { HEADER_STREAM } from '../contracts/stream.js';
 import type { ClientTransport, ReplyRecord, ReplySubscription } from './transport.js';
+import type { AgentSchedClientOptions, ClientStats, DroppedReply, RequestOptions, SubmitOptions } from './options.js';
+
+export type { AgentSchedClientOptions, ClientStats, DroppedReply, RequestOptions, SubmitOptions } from './options.js';
 
 /** A day: the most the request contract allows as `timeout_ms` (and below Node's timer limit). */
 const MAX_TIMEOUT_MS = 86_400_000;
-
-/** Why a reply was dropped instead of resolving a request. */
-export interface DroppedReply {
-  reason: 'late' | 'duplicate' | 'unknown' | 'invalid';
-  correlationId?: string;
-  detail?: string;
-}
-
-export interface AgentSchedClientOptions {
-  /** `kafka.topics` (where requests go) and `kafka.reply_topic_pattern` (what reply topics may be). */
-  config: Pick<Config, 'kafka'>;
-  /** Default: {@link KafkaClientTransport} on `config.kafka`, owned (and closed) by the client. */
-  transport?: ClientTransport;
-  /** Names the default reply topic `agent.<clientId>.<8 hex>`. Default `config.kafka.client_id`. */
-  clientId?: string;
-  /** The full reply topic name (must match `kafka.reply_topic_pattern`). Default: a new unique one. */
-  replyTopic?: string;
-  /** Timeout of `request()` when the call gives none. Default 120,000 ms. */
-  defaultTimeoutMs?: number;
-  /**
-   * Delete the reply topic on close, if this client created it. Default false: a long-lived
-   * kafkajs producer that has written to a deleted topic either re-creates it (broker
-   * auto-creation on) or fails every later send until restarted (auto-creation off; kafkajs
-   * #1622) — and the scheduler's producer writes to every reply topic. Only turn it on when no
-   * such producer can still hold the topic (tests, one-off tools).
-   */
-  deleteReplyTopicOnClose?: boolean;
-  /** Every reply that resolved nothing (late, duplicate, unknown, invalid); they are counted either way. */
-  onDroppedReply?: (dropped: DroppedReply) => void;
-  batching?: PublishBatcherOptions;
-  timers?: Timers;
-  newId?: () => string;
-}
-
-export interface RequestOptions {
-  /** Reject with RequestTimeoutError after this long (default: the client's `defaultTimeoutMs`). Also sent as the request's `timeout_ms` unless it has one. */
-  timeoutMs?: number;
-  /** Reject with RequestAbortedError when it fires; a reply arriving later is dropped. */
-  signal?: AbortSignal;
-  /** Reject with RequestFailedError when the scheduler answers `failed` (default false: resolve with it). */
-  throwOnFailure?: boolean;
-}
-
-export interface SubmitOptions {
-  /** Ask for the answer on this topic too (it always goes to the results topic). Default: none. */
-  replyTopic?: string;
-}
-
-export interface ClientStats {
-  replyTopic: string;
-  inFlight: number;
-  /** Requests (and submits) acknowledged by the broker. */
-  sent: number;
-  publishFailures: number;
-  completed: number;
-  failed: number;
-  timedOut: number;
-  aborted: number;
-  /** Pending requests rejected by close(). */
-  closedPending: number;
-  lateReplies: number;
-  duplicateReplies: number;
-  unknownReplies: number;
-  invalidReplies: number;
-}
 
 /**
  * Request-reply over Kafka. `request()` publishes to the priority's topic with a fresh
