@@ -12,6 +12,13 @@ import type { Outbox } from './outbox.js';
  */
 export const PUBLISH_GRACE_MS = 15_000;
 
+/**
+ * Waits before the attempts of a publish mark after the first failed: 13.5 s in all, within
+ * {@link PUBLISH_GRACE_MS} (a mark that lands after the grace is refused harmlessly: whoever took
+ * the stored answer over owns the item then).
+ */
+export const MARK_RETRY_MS: readonly number[] = [500, 1_000, 2_000, 4_000, 4_000, 2_000];
+
 /** The fields of a request a failed answer echoes; a corrupt item falls back to its key. */
 function addressOf(item: QueueItem, request: AgentRequest | undefined) {
   return request ?? { id: item.key.id, correlation_id: item.key.correlationId, priority: item.priority, task_type: item.taskType };
@@ -104,12 +111,30 @@ export class Answerer {
     // The agent has its answer: the mark is written while the slot moves on (`settle` waits for
     // it before the invocation ends). A mark that fails leaves the stored answer to be published
     // again, flagged, once the grace is over — never lost.
-    const mark: Promise<void> = this.deps.queue
-      .markPublished(item.key, owner, this.deps.clock.now())
-      .catch((err: unknown) => this.deps.logger.warn('publish mark failed; the sweep re-publishes the stored answer', { correlationId: item.key.correlationId, error: (err as Error).message }))
-      .finally(() => this.marking.delete(mark));
+    const mark: Promise<void> = this.mark(item, owner).finally(() => this.marking.delete(mark));
     this.marking.add(mark);
     if (!this.opts.background) await mark;
+  }
+
+  /**
+   * Writes the published mark, trying again while the table is away ({@link MARK_RETRY_MS}, within
+   * the publish grace): a short outage then ends with the mark written rather than the stored
+   * answer published a second time by the sweep.
+   */
+  private async mark(item: QueueItem, owner: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.deps.queue.markPublished(item.key, owner, this.deps.clock.now());
+        return;
+      } catch (err) {
+        const wait = MARK_RETRY_MS[attempt];
+        if (wait === undefined) {
+          this.deps.logger.warn('publish mark failed; the sweep re-publishes the stored answer', { correlationId: item.key.correlationId, error: (err as Error).message });
+          return;
+        }
+        await this.deps.clock.sleep(wait);
+      }
+    }
   }
 
   /** Resolves when every publish mark this answerer started is written. */
