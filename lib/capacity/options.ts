@@ -6,9 +6,9 @@ import type { PriorityShares } from './shares.js';
 
 /** Behaviour shared by every `CapacityStore` implementation. */
 export interface CapacityStoreOptions {
-  /** Fraction of capacity each priority may fill (default high 1, medium 0.9, low 0.75). */
+  /** Fraction of capacity each priority may fill (default 1 / 1 / 1: work-conserving; `HEADROOM_SHARES` keeps headroom for high). */
   priorityShares?: PriorityShares;
-  /** Lease lifetime when `AcquireInput.ttlMs` is not given (default 120 s). */
+  /** Lease lifetime when `AcquireInput.ttlMs` is not given (default 10 s). */
   leaseTtlMs?: number;
   cooldown?: CooldownPolicy;
   /** Epoch ms; injected so tests control expiry, windows and cooldown. */

@@ -154,7 +154,7 @@ export const recoveryScenario: Scenario = {
         consuming_after_restart_s: run.kills.map((k) => round((k.readyAt - k.restartedAt) / 1000, 1)),
         leases_left_after_reap: run.leases?.left ?? null,
         leases: run.leases,
-        lease_ttl_ms_note: 'leases of a killed holder expire after capacity.lease_ttl_ms (default 120 s); the reaper frees only expired ones',
+        lease_ttl_ms_note: 'leases of a killed holder expire after capacity.lease_ttl_ms (default 10 s); the reaper frees only expired ones',
         overhead_ms: pcts(completed(run.records).map(overhead)),
         by_priority: byPriority(run.records, e2e),
         ...cost(run, c.answered),
