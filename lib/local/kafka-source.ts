@@ -1,6 +1,8 @@
-import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { EachBatchPayload, Kafka, KafkaMessage, RetryOptions } from 'kafkajs';
 import { toError } from '../errors/index.js';
 import { partitionCounts } from '../kafka/admin.js';
+import { createKafka } from '../kafka/client.js';
+import type { KafkaClientOptions } from '../kafka/client.js';
 import { GroupMember } from './kafka-member.js';
 import type { GroupMemberOptions } from './kafka-member.js';
 import type { DeliveryListener, DeliveryOutcome, EventSource, SourceRecord, Subscription, SubscriptionHandle } from './source.js';
@@ -33,6 +35,23 @@ export interface KafkaEventSourceOptions {
   consumerRestartMs?: number;
   consumerRestartMaxMs?: number;
   onError?: (error: Error) => void;
+}
+
+/**
+ * Retries of a source's kafkajs client (its consumers' connections, metadata and coordinator
+ * lookups; https://kafka.js.org/docs/configuration#retry): patient, about 3 minutes at most 2 s apart —
+ * unlike the functions' client, which fails within seconds (lib/kafka/client.ts). A consumer whose
+ * retries run out during a broker outage crashes, and kafkajs restarts it as a new group member: on
+ * the restarted broker its join then waits until the group drops the old member at its session
+ * timeout (https://kafka.apache.org/documentation/#consumerconfigs_session.timeout.ms), ~5 s of
+ * every recovery in the broker-down drill (bench/drill). Still retrying when the broker is back, the
+ * consumer carries on as the member it was.
+ */
+export const SOURCE_RETRY: RetryOptions = { initialRetryTime: 300, maxRetryTime: 2_000, retries: 100 };
+
+/** The kafkajs client for a {@link KafkaEventSource}: {@link createKafka} with {@link SOURCE_RETRY}. */
+export function createSourceKafka(brokers: string[], clientId: string, opts: KafkaClientOptions = {}): Kafka {
+  return createKafka(brokers, clientId, { retry: SOURCE_RETRY, ...opts });
 }
 
 /**

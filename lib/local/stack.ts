@@ -22,7 +22,7 @@ import { simModelConfigs, DEMO_FLEET } from '../sim/fleet.js';
 import type { DemoModel } from '../sim/fleet.js';
 import { InProcessInvoker, LambdaInvoker } from './invoker.js';
 import type { Invoker } from './invoker.js';
-import { KafkaEventSource } from './kafka-source.js';
+import { createSourceKafka, KafkaEventSource } from './kafka-source.js';
 import { MemoryLog } from './memory-log.js';
 import { MemoryEventSource } from './memory-source.js';
 import { EventSourceRunner } from './runner.js';
@@ -129,7 +129,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       const kafkaPublisher = new KafkajsPublisher(kafka);
       publisher = kafkaPublisher;
       closers.push(() => kafkaPublisher.close());
-      source = new KafkaEventSource(kafka, config.kafka.bootstrap_servers);
+      // A client of its own, with patient retries: its consumers ride out a broker outage (SOURCE_RETRY).
+      source = new KafkaEventSource(createSourceKafka(config.kafka.bootstrap_servers, config.kafka.client_id), config.kafka.bootstrap_servers);
     }
 
     const metrics = new InMemoryMetrics();
