@@ -18,7 +18,9 @@ export async function extendLeases(io: TableIO, expiresAt: number, leases: reado
   const byItem = new Map<string, Lease[]>();
   for (const l of leases) {
     const pk = shardKey(l.modelId, l.shard);
-    byItem.set(pk, [...(byItem.get(pk) ?? []), l]);
+    const group = byItem.get(pk);
+    if (group) group.push(l);
+    else byItem.set(pk, [l]);
   }
   const held = new Map<Lease, boolean>();
   await Promise.all(

@@ -167,11 +167,12 @@ export class DynamoWorkQueue implements WorkQueue {
   async extend(key: RequestKey, owner: string, ttlMs: number, now: number): Promise<boolean> {
     // Batched: a container renews its running calls' claims together (lib/scheduler/keepalive.ts).
     const k = this.itemKey(key);
-    const outcome = await this.batch.write(extendStatement(this.table, k, owner, now + ttlMs), async () => {
+    const until = now + ttlMs;
+    const outcome = await this.batch.write(extendStatement(this.table, k, owner, until), async () => {
       const res = await this.write(k, {
         update: 'SET #until = :until',
         condition: '#state IN (:running, :completed) AND #owner = :owner',
-        values: { ':running': 'running', ':completed': 'completed', ':owner': owner, ':until': now + ttlMs },
+        values: { ':running': 'running', ':completed': 'completed', ':owner': owner, ':until': until },
       });
       return res.ok ? 'ok' : 'refused';
     });

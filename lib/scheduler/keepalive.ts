@@ -1,27 +1,8 @@
 import type { Lease } from '../capacity/types.js';
 import type { RequestKey } from '../queue/types.js';
+import { containerState } from './container-state.js';
+import type { Held, Keeper } from './container-state.js';
 import type { SchedulerDeps } from './deps.js';
-
-/** What one running call holds. */
-interface Held {
-  key: RequestKey;
-  owner: string;
-  lease: Lease;
-  /** When its claim on the request lapses, as far as this container knows (epoch ms). */
-  claimUntil: number;
-  /** A lost claim is reported once. */
-  lost: boolean;
-}
-
-/** A container's running calls and the one ticker that renews what they hold. */
-interface Keeper {
-  held: Set<Held>;
-  timer: ReturnType<typeof setInterval> | undefined;
-  /** A tick's renewals are in flight: a slow table never gets a second round of the same writes. */
-  busy: boolean;
-}
-
-const keepers = new WeakMap<object, Keeper>();
 
 /**
  * What a running model call keeps alive, and stops when it ends: its slot lease
@@ -39,7 +20,7 @@ const keepers = new WeakMap<object, Keeper>();
  * wins, the other stays silent. Failed writes are logged; the next tick tries again.
  */
 export function keepCallAlive(deps: SchedulerDeps, key: RequestKey, owner: string, lease: Lease): () => void {
-  const keeper = keeperOf(deps);
+  const { keeper } = containerState(deps);
   const held: Held = { key, owner, lease, claimUntil: deps.clock.now() + deps.config.scheduler.claim_ttl_ms, lost: false };
   keeper.held.add(held);
   if (!keeper.timer) {
@@ -54,15 +35,6 @@ export function keepCallAlive(deps: SchedulerDeps, key: RequestKey, owner: strin
       keeper.timer = undefined;
     }
   };
-}
-
-function keeperOf(deps: Pick<SchedulerDeps, 'queue'>): Keeper {
-  let keeper = keepers.get(deps.queue);
-  if (!keeper) {
-    keeper = { held: new Set(), timer: undefined, busy: false };
-    keepers.set(deps.queue, keeper);
-  }
-  return keeper;
 }
 
 async function tick(deps: SchedulerDeps, keeper: Keeper): Promise<void> {

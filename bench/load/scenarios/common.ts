@@ -96,6 +96,13 @@ export function runCounts(run: RunOutput): Counts {
 
 export const violationsOf = (run: RunOutput): number => run.sim?.violations ?? 0;
 
+/** What every single-run scenario reports of its run besides its figures: config, counts, violations. */
+export const outcomeOf = (run: RunOutput): Pick<ScenarioOutput, 'config' | 'counts' | 'violations'> => ({
+  config: run.config,
+  counts: runCounts(run),
+  violations: violationsOf(run),
+});
+
 export const completed = (rs: readonly LoadRecord[]): LoadRecord[] => rs.filter((r) => r.recv !== null && r.status === 'completed');
 
 export function sumCounts(a: Counts, b: Counts): Counts {

@@ -2,7 +2,7 @@
 import { runOnce } from '../run.js';
 import { byPriority, e2e, overhead, pcts, round, rateIn, mean } from '../stats.js';
 import { cdfChart } from '../svg.js';
-import { arrivals, completed, cost, drain, FLEET_SLOTS, merge, runCounts, violationsOf } from './common.js';
+import { arrivals, completed, cost, drain, FLEET_SLOTS, merge, outcomeOf, runCounts, violationsOf } from './common.js';
 import type { Scenario } from './common.js';
 
 const ratio = (a: number, b: number): number | null => (b > 0 ? round(a / b, 2) : null);
@@ -69,11 +69,9 @@ export const holScenario: Scenario = {
     const done = completed(run.records);
     const stalled = done.filter((r) => (r.llm_ms ?? 0) >= stallMs);
     const clean = done.filter((r) => (r.llm_ms ?? 0) < stallMs);
-    const c = runCounts(run);
+    const out = outcomeOf(run);
     return {
-      config: run.config,
-      counts: c,
-      violations: violationsOf(run),
+      ...out,
       figures: {
         offered_per_s: rate,
         seconds,
@@ -83,7 +81,7 @@ export const holScenario: Scenario = {
         overhead_all_ms: pcts(done.map(overhead)),
         by_priority: byPriority(clean, overhead),
         completions_per_s: round(rateIn(run.records, run.start, run.sendEnd)),
-        ...cost(run, c.answered),
+        ...cost(run, out.counts.answered),
       },
       svg: cdfChart(
         [
@@ -115,11 +113,9 @@ export const priorityScenario: Scenario = {
     const low = byPriority(phase(1, 'low'), e2e).low;
     const overStart = run.start + half * 1000;
     const inOverload = completed(rs).filter((r) => r.recv! >= overStart && r.recv! < run.sendEnd);
-    const c = runCounts(run);
+    const out = outcomeOf(run);
     return {
-      config: run.config,
-      counts: c,
-      violations: violationsOf(run),
+      ...out,
       figures: {
         seconds,
         fleet_bound_per_s: bound,
@@ -133,7 +129,7 @@ export const priorityScenario: Scenario = {
         low_starved: low.completed === 0,
         by_priority: byPriority(rs, e2e),
         completions_per_s: round(rateIn(rs, overStart, run.sendEnd)),
-        ...cost(run, c.answered),
+        ...cost(run, out.counts.answered),
       },
       svg: cdfChart(
         [

@@ -3,12 +3,15 @@ import { runOnce } from '../run.js';
 import type { RunOutput } from '../run.js';
 import { byPriority, e2e, lastRecv, mean, overhead, pcts, perSecond, rateIn, recoverySeconds, round } from '../stats.js';
 import { timeChart } from '../svg.js';
-import { arrivals, completed, cost, drain, FLEET_SLOTS, runCounts, sumCounts, violationsOf } from './common.js';
+import { arrivals, completed, cost, drain, FLEET_SLOTS, outcomeOf, runCounts, sumCounts, violationsOf } from './common.js';
 import type { Scenario } from './common.js';
 
 /** Answers/s between 25 % of the send phase and its end: warm-up and drain excluded. */
 const steady = (run: RunOutput, seconds: number): number => rateIn(run.records, run.start + 0.25 * seconds * 1000, run.sendEnd);
 const until = (run: RunOutput): number => lastRecv(run.records, run.sendEnd) + 1000;
+/** Completions per second over a run, the end of its send phase marked. */
+const completionsChart = (run: RunOutput, seconds: number, title: string): string =>
+  timeChart([{ name: 'completions/s', perSecond: perSecond(run.records, run.start, until(run)) }], title, [{ x: seconds, label: 'send ends' }]);
 
 export const saturationScenario: Scenario = {
   name: 'saturation',
@@ -76,26 +79,22 @@ export const throughputScenario: Scenario = {
     const seconds = o.seconds ?? 20;
     const rate = o.rate ?? 300;
     const run = await runOnce(ctx, { label: 'throughput', kind: 'scheduler', sim: { latencyMs: 0, jitter: 0 }, arrivals: arrivals(rate, 0, seconds), ...drain(o, 300) });
-    const c = runCounts(run);
+    const out = outcomeOf(run);
     const cps = steady(run, seconds);
     const end = until(run);
     return {
-      config: run.config,
-      counts: c,
-      violations: violationsOf(run),
+      ...out,
       figures: {
         seconds,
         offered_per_s: rate,
         completions_per_s: round(cps, 1),
         offered_over_sustained: cps > 0 ? round(rate / cps, 2) : null,
         drain_s: round((lastRecv(run.records, run.sendEnd) - run.sendEnd) / 1000, 1),
-        overall_per_s: round(c.answered / ((end - 1000 - run.start) / 1000), 1),
+        overall_per_s: round(out.counts.answered / ((end - 1000 - run.start) / 1000), 1),
         by_priority: byPriority(run.records, e2e),
-        ...cost(run, c.answered),
+        ...cost(run, out.counts.answered),
       },
-      svg: timeChart([{ name: 'completions/s', perSecond: perSecond(run.records, run.start, end) }], `throughput: instant model, offered ${rate}/s`, [
-        { x: seconds, label: 'send ends' },
-      ]),
+      svg: completionsChart(run, seconds, `throughput: instant model, offered ${rate}/s`),
     };
   },
 };
@@ -108,23 +107,18 @@ export const longScenario: Scenario = {
     const callMs = 10_000;
     const rate = o.rate ?? (0.8 * FLEET_SLOTS) / (callMs / 1000);
     const run = await runOnce(ctx, { label: 'long', kind: 'scheduler', sim: { latencyMs: callMs, jitter: 0.2 }, arrivals: arrivals(rate, 0, seconds), ...drain(o, 90) });
-    const c = runCounts(run);
-    const end = until(run);
+    const out = outcomeOf(run);
     return {
-      config: run.config,
-      counts: c,
-      violations: violationsOf(run),
+      ...out,
       figures: {
         seconds,
         offered_per_s: round(rate, 2),
         mean_llm_ms: round(mean(completed(run.records).map((r) => r.llm_ms ?? 0))),
         overhead_ms: pcts(completed(run.records).map(overhead)),
         peak_concurrency: run.sim?.peak_concurrency ?? null,
-        ...cost(run, c.answered),
+        ...cost(run, out.counts.answered),
       },
-      svg: timeChart([{ name: 'completions/s', perSecond: perSecond(run.records, run.start, end) }], `long: 10 s calls, offered ${round(rate, 2)}/s`, [
-        { x: seconds, label: 'send ends' },
-      ]),
+      svg: completionsChart(run, seconds, `long: 10 s calls, offered ${round(rate, 2)}/s`),
     };
   },
 };
@@ -137,13 +131,11 @@ export const recoveryScenario: Scenario = {
     const rate = o.rate ?? 25;
     const kills = [{ atS: seconds / 3, downS: 2 }, { atS: (2 * seconds) / 3, downS: 2 }];
     const run = await runOnce(ctx, { label: 'recovery', kind: 'scheduler', sim: { latencyMs: 200, jitter: 0 }, arrivals: arrivals(rate, 0, seconds), kills, ...drain(o, 90) });
-    const c = runCounts(run);
+    const out = outcomeOf(run);
     const end = until(run);
     const rel = (t: number): number => round((t - run.start) / 1000, 1);
     return {
-      config: run.config,
-      counts: c,
-      violations: violationsOf(run),
+      ...out,
       figures: {
         seconds,
         offered_per_s: rate,
@@ -157,7 +149,7 @@ export const recoveryScenario: Scenario = {
         lease_ttl_ms_note: 'leases of a killed holder expire after capacity.lease_ttl_ms (default 10 s); the reaper frees only expired ones',
         overhead_ms: pcts(completed(run.records).map(overhead)),
         by_priority: byPriority(run.records, e2e),
-        ...cost(run, c.answered),
+        ...cost(run, out.counts.answered),
       },
       svg: timeChart(
         [
